@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from gongjian.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("audit/", core_views.audit_log, name="audit-log"),
+    path("accounts/", include("gongjian.accounts.urls")),
+    path("units/", include("gongjian.organizations.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("gongjian.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler400 = "gongjian.core.views.error_400"
+handler403 = "gongjian.core.views.error_403"
+handler404 = "gongjian.core.views.error_404"
+handler500 = "gongjian.core.views.error_500"

@@ -1,0 +1,173 @@
+"""The one place that decides what an actor may see and do.
+
+Every view, API endpoint, export and dashboard asks this module, never the models directly:
+
+* ``actor_for(user)`` — the user's grants, loaded once per request;
+* ``actor.has_perm(perm)`` — may the actor do this kind of thing at all (role-based);
+* ``restrict(queryset, actor, perm, unit_field=...)`` — only the rows inside the actor's places;
+* ``get_scoped_or_404(...)`` — one object, or 404 when it is outside scope (so ids cannot be
+  probed: "exists but not yours" and "does not exist" look the same).
+
+An actor's places are the subtrees of the units they hold a role in; a co-construction liaison's
+places are the communities their unit is paired with (and those communities' compounds).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from gongjian.accounts.choices import Role
+
+
+class Perm(StrEnum):
+    UNIT_VIEW = "unit.view"
+    UNIT_CHANGE = "unit.change"
+    MEMBER_VIEW = "member.view"
+    AUDIT_VIEW = "audit.view"
+    ADMIN_SITE = "admin.site"
+
+
+_READ = {Perm.UNIT_VIEW}
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.CITY_ADMIN: frozenset(Perm),
+    Role.CITY_LEADER: frozenset(_READ | {Perm.MEMBER_VIEW, Perm.AUDIT_VIEW}),
+    Role.STREET_OFFICER: frozenset(_READ | {Perm.MEMBER_VIEW}),
+    Role.COMMUNITY_WORKER: frozenset(_READ | {Perm.MEMBER_VIEW}),
+    Role.COMPOUND_MANAGER: frozenset(_READ),
+    Role.INSPECTOR: frozenset(_READ),
+    Role.COBUILD_LIAISON: frozenset(_READ),
+    Role.VOLUNTEER: frozenset(_READ),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    unit_id: int | None
+    cobuild_unit_id: int | None
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    is_superuser: bool = False
+    grants: tuple[Grant, ...] = ()
+    # Communities reached through pairings, resolved when the actor is built.
+    paired_community_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(g.role for g in self.grants)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def has_perm(self, perm: Perm) -> bool:
+        if self.is_superuser:
+            return True
+        return any(perm in ROLE_PERMS.get(g.role, ()) for g in self.grants)
+
+    def sees_everything(self, perm: Perm) -> bool:
+        return self.is_superuser
+
+    def root_unit_ids(self, perm: Perm) -> frozenset[int]:
+        """The units whose subtrees ``perm`` applies to for this actor."""
+        roots: set[int] = set()
+        for grant in self.grants:
+            if perm not in ROLE_PERMS.get(grant.role, ()):
+                continue
+            if grant.role == Role.COBUILD_LIAISON:
+                roots |= self.paired_community_ids
+            elif grant.unit_id is not None:
+                roots.add(grant.unit_id)
+        return frozenset(roots)
+
+
+ANONYMOUS = Actor(user_id=None)
+_CACHE_ATTR = "_gongjian_actor"
+
+
+def actor_for(user) -> Actor:
+    """The actor for a user, cached on the user object for the rest of the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from gongjian.accounts.models import Membership
+
+    grants = tuple(
+        Grant(role=m.role, unit_id=m.unit_id, cobuild_unit_id=m.cobuild_unit_id)
+        for m in Membership.objects.filter(user=user, is_active=True).only("role", "unit_id", "cobuild_unit_id")
+    )
+    cobuild_ids = {g.cobuild_unit_id for g in grants if g.role == Role.COBUILD_LIAISON and g.cobuild_unit_id}
+    actor = Actor(
+        user_id=user.pk,
+        is_superuser=user.is_superuser,
+        grants=grants,
+        paired_community_ids=_paired_communities(cobuild_ids),
+    )
+    setattr(user, _CACHE_ATTR, actor)
+    return actor
+
+
+def forget_actor(user) -> None:
+    """Drop the cached actor (after memberships change within one request, e.g. in tests)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _paired_communities(cobuild_unit_ids: set[int], today: datetime.date | None = None) -> frozenset[int]:
+    if not cobuild_unit_ids:
+        return frozenset()
+    from gongjian.organizations.models import Pairing
+
+    today = today or timezone.localdate()
+    rows = Pairing.objects.filter(cobuild_unit_id__in=cobuild_unit_ids, started_on__lte=today).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=today)
+    )
+    return frozenset(rows.values_list("community_id", flat=True))
+
+
+def restrict(queryset: QuerySet, actor: Actor, perm: Perm, *, unit_field: str = "unit") -> QuerySet:
+    """Only the rows whose ``unit_field`` lies in the actor's places for ``perm``.
+
+    ``unit_field`` is the lookup path from the queryset's model to a Unit id ("id" when the
+    queryset is of units themselves, "unit" for a problem, "community" for a pairing...).
+    """
+    if not actor.has_perm(perm):
+        return queryset.none()
+    if actor.sees_everything(perm):
+        return queryset
+    roots = actor.root_unit_ids(perm)
+    if not roots:
+        return queryset.none()
+    from gongjian.organizations.tree import subtree_ids_sql
+
+    lookup = "id__in" if unit_field in ("id", "pk") else f"{unit_field}__in"
+    return queryset.filter(**{lookup: subtree_ids_sql(roots)})
+
+
+def get_scoped_or_404(queryset: QuerySet, actor: Actor, perm: Perm, *, unit_field: str = "unit", **lookup):
+    """One object inside the actor's scope, else 404 — whether it exists or not."""
+    try:
+        return restrict(queryset, actor, perm, unit_field=unit_field).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_on_unit(actor: Actor, perm: Perm, unit_id: int) -> bool:
+    """May the actor do ``perm`` at this unit?"""
+    from gongjian.organizations.models import Unit
+
+    return restrict(Unit.objects.filter(id=unit_id), actor, perm, unit_field="id").exists()

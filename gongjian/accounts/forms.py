@@ -1,0 +1,11 @@
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "The username or password is incorrect. After several failed attempts the account is locked for a while."
+        ),
+        "inactive": _("This account is disabled."),
+    }

@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand
+from django.utils import translation
+
+from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
+from gongjian.organizations.models import CobuildUnit, Unit
+
+
+class Command(BaseCommand):
+    help = "Build or top up the demo city (idempotent) and print the demo accounts."
+
+    def handle(self, *args, **options):
+        translation.activate("zh-hans")
+        accounts = build_demo_city()
+        counts = {
+            level: Unit.objects.filter(level=level).count()
+            for level in Unit.objects.values_list("level", flat=True).distinct()
+        }
+        self.stdout.write(
+            "Demo city ready: "
+            + ", ".join(f"{level} {n}" for level, n in sorted(counts.items()))
+            + f", co-construction units {CobuildUnit.objects.count()}"
+        )
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        for account in accounts:
+            self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")

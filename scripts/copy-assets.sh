@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Copy the npm-installed front-end assets into static/vendor (git-ignored). Never a CDN:
+# government intranets are often air-gapped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dest=static/vendor
+rm -rf "$dest"
+mkdir -p "$dest/bootstrap/css" "$dest/bootstrap/js" "$dest/htmx"
+cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map "$dest/bootstrap/css/"
+cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map "$dest/bootstrap/js/"
+cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
+echo "front-end assets copied into $dest"

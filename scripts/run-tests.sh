@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every check and test: lint, Django checks, migrations, then the suite on SQLite and — when it
+# is reachable — on PostgreSQL. Fails when any part fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DJANGO_SETTINGS_MODULE=config.settings_test
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+echo "== manage.py check"
+$PY manage.py check --fail-level WARNING
+$PY manage.py check --deploy --fail-level ERROR >/dev/null
+
+echo "== makemigrations --check"
+$PY manage.py makemigrations --check --dry-run
+
+TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+pg_reachable=0
+if $PY scripts/db_reachable.py "$TEST_DATABASE_URL"; then
+  pg_reachable=1
+else
+  echo "== PostgreSQL at $TEST_DATABASE_URL is not reachable: SKIPPING the PostgreSQL run (SQLite only)."
+  echo "   Set TEST_DATABASE_URL to a server you can reach to run the suite on PostgreSQL too."
+fi
+
+echo "== pytest on SQLite"
+env -u DATABASE_URL $PY -m pytest -p no:cacheprovider "$@"
+
+if [ "$pg_reachable" = 1 ]; then
+  echo "== pytest on PostgreSQL ($TEST_DATABASE_URL)"
+  DATABASE_URL="$TEST_DATABASE_URL" $PY -m pytest -p no:cacheprovider "$@"
+fi
