@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=config.settings_test
-export DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 echo "== ruff"
 .venv/bin/ruff check .
@@ -13,7 +12,10 @@ echo "== ruff"
 
 echo "== manage.py check"
 $PY manage.py check --fail-level WARNING
-$PY manage.py check --deploy --fail-level ERROR >/dev/null
+# The deployment checklist, with production-like settings (errors fail; advice is printed).
+env -u DJANGO_ALLOW_ASYNC_UNSAFE DJANGO_SETTINGS_MODULE=config.settings DEBUG=0 ALLOWED_HOSTS=gongjian.example \
+  SECRET_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+  $PY manage.py check --deploy --fail-level ERROR
 
 echo "== makemigrations --check"
 $PY manage.py makemigrations --check --dry-run
@@ -26,6 +28,9 @@ else
   echo "== PostgreSQL at $TEST_DATABASE_URL is not reachable: SKIPPING the PostgreSQL run (SQLite only)."
   echo "   Set TEST_DATABASE_URL to a server you can reach to run the suite on PostgreSQL too."
 fi
+
+# Sync Playwright drives the browser from the test thread while the live server runs.
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 echo "== pytest on SQLite"
 env -u DATABASE_URL $PY -m pytest -p no:cacheprovider "$@"
