@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "gongjian.organizations",
     "gongjian.accounts",
     "gongjian.api",
+    "gongjian.inspections",
     "gongjian.demo",
 ]
 
@@ -148,6 +149,21 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# --- inspections ------------------------------------------------------------------------
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_MB", 15) * 1024 * 1024
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_MEGAPIXELS", 40) * 1_000_000
+PHOTO_MAX_COUNT = env_int("PHOTO_MAX_COUNT", 9)
+# A new problem of the same category this close to a recently closed one is a relapse (回潮).
+RELAPSE_DISTANCE_METERS = env_int("RELAPSE_DISTANCE_METERS", 50)
+# Map tiles: a URL template like https://tiles.example/{z}/{x}/{y}.png on the intranet. Empty:
+# markers on a plain background (no outside tile server is ever contacted).
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+MAP_CENTER = [float(x) for x in env_list("MAP_CENTER", ["29.30", "120.08"])]
+# Request bodies: photos are checked one by one; this bounds the whole multipart request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_MB", 60) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

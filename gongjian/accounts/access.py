@@ -31,18 +31,28 @@ class Perm(StrEnum):
     MEMBER_VIEW = "member.view"
     AUDIT_VIEW = "audit.view"
     ADMIN_SITE = "admin.site"
+    PROBLEM_VIEW = "problem.view"
+    PROBLEM_REPORT = "problem.report"
+    PROBLEM_RECTIFY = "problem.rectify"  # also: request a deadline extension
+    PROBLEM_REVIEW = "problem.review"
+    PROBLEM_VOID = "problem.void"
+    PROBLEM_EXTEND = "problem.extend"  # decide on deadline extensions
+    CATEGORY_MANAGE = "category.manage"
 
 
-_READ = {Perm.UNIT_VIEW}
+_READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW}
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.CITY_ADMIN: frozenset(Perm),
     Role.CITY_LEADER: frozenset(_READ | {Perm.MEMBER_VIEW, Perm.AUDIT_VIEW}),
-    Role.STREET_OFFICER: frozenset(_READ | {Perm.MEMBER_VIEW}),
-    Role.COMMUNITY_WORKER: frozenset(_READ | {Perm.MEMBER_VIEW}),
-    Role.COMPOUND_MANAGER: frozenset(_READ),
-    Role.INSPECTOR: frozenset(_READ),
+    Role.STREET_OFFICER: frozenset(
+        _READ | {Perm.MEMBER_VIEW, Perm.PROBLEM_REPORT, Perm.PROBLEM_VOID, Perm.PROBLEM_EXTEND}
+    ),
+    Role.COMMUNITY_WORKER: frozenset(_READ | {Perm.MEMBER_VIEW, Perm.PROBLEM_RECTIFY}),
+    Role.COMPOUND_MANAGER: frozenset(_READ | {Perm.PROBLEM_RECTIFY}),
+    Role.INSPECTOR: frozenset(_READ | {Perm.PROBLEM_REPORT, Perm.PROBLEM_REVIEW, Perm.PROBLEM_VOID}),
     Role.COBUILD_LIAISON: frozenset(_READ),
-    Role.VOLUNTEER: frozenset(_READ),
+    # A volunteer sees their community, not its case files.
+    Role.VOLUNTEER: frozenset({Perm.UNIT_VIEW}),
 }
 
 
@@ -171,3 +181,18 @@ def can_on_unit(actor: Actor, perm: Perm, unit_id: int) -> bool:
     from gongjian.organizations.models import Unit
 
     return restrict(Unit.objects.filter(id=unit_id), actor, perm, unit_field="id").exists()
+
+
+def perms_at_unit(actor: Actor, unit_id: int) -> frozenset[Perm]:
+    """Every permission the actor holds at one unit, with one query (the unit's ancestor chain)."""
+    if actor.is_anonymous:
+        return frozenset()
+    if actor.is_superuser:
+        return frozenset(Perm)
+    from gongjian.organizations.models import Unit
+    from gongjian.organizations.tree import ancestor_ids_sql
+
+    chain = set(Unit.objects.filter(id__in=ancestor_ids_sql([unit_id])).values_list("id", flat=True))
+    if not chain:
+        return frozenset()
+    return frozenset(perm for perm in Perm if actor.has_perm(perm) and chain & actor.root_unit_ids(perm))

@@ -2,9 +2,12 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from gongjian.api import views
+from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
 
 router = DefaultRouter()
 router.register("units", views.UnitViewSet, basename="unit")
+router.register("problems", ProblemViewSet, basename="problem")
+router.register("categories", CategoryViewSet, basename="category")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

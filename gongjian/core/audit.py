@@ -46,8 +46,10 @@ def audit_record(
     to_state: str = "",
     changes: dict[str, Any] | None = None,
     note: str = "",
+    at: datetime.datetime | None = None,
 ) -> AuditEvent:
-    """Append one event. ``actor`` may be None for system actions (migrations, demo loader)."""
+    """Append one event. ``actor`` may be None for system actions (migrations, demo loader);
+    ``at`` is the time of the change when the caller controls the clock (tests, imports)."""
     actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor_id=actor_id,
@@ -59,6 +61,7 @@ def audit_record(
         to_state=to_state,
         changes=changes or {},
         note=note,
+        **({"at": at} if at is not None else {}),
     )
 
 

@@ -6,6 +6,11 @@ from gongjian.accounts.access import Perm, actor_for
 # (label, url name, permission needed or None for every signed-in user). Later apps add rows.
 NAV_ITEMS = [
     (_("Home"), "home", None),
+    (_("Work queue"), "problems:queue", Perm.PROBLEM_VIEW),
+    (_("Report a problem"), "problems:report", Perm.PROBLEM_REPORT),
+    (_("Problems"), "problems:list", Perm.PROBLEM_VIEW),
+    (_("Map"), "problems:map", Perm.PROBLEM_VIEW),
+    (_("Statistics"), "problems:stats", Perm.PROBLEM_VIEW),
     (_("Units"), "units:browse", Perm.UNIT_VIEW),
     (_("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
     (_("Administration"), "admin:index", Perm.ADMIN_SITE),
@@ -19,11 +24,13 @@ def navigation(request):
         return {"nav_items": []}
     actor = actor_for(user)
     path = request.path
-    items = []
-    for label, name, perm in NAV_ITEMS:
-        if perm is not None and not actor.has_perm(perm):
-            continue
-        url = reverse(name)
-        active = path == url if url == "/" else path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+    items = [
+        {"label": label, "url": reverse(name), "active": False}
+        for label, name, perm in NAV_ITEMS
+        if perm is None or actor.has_perm(perm)
+    ]
+    # The most specific item that contains the current page is the active one.
+    matches = [item for item in items if (path == item["url"] if item["url"] == "/" else path.startswith(item["url"]))]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": items, "actor": actor}

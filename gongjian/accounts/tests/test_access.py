@@ -71,13 +71,26 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
 @pytest.mark.parametrize(
     ("who", "allowed"),
     [
-        ("city_admin", {Perm.UNIT_VIEW, Perm.UNIT_CHANGE, Perm.MEMBER_VIEW, Perm.AUDIT_VIEW, Perm.ADMIN_SITE}),
-        ("city_leader", {Perm.UNIT_VIEW, Perm.MEMBER_VIEW, Perm.AUDIT_VIEW}),
-        ("street_officer", {Perm.UNIT_VIEW, Perm.MEMBER_VIEW}),
-        ("community_worker", {Perm.UNIT_VIEW, Perm.MEMBER_VIEW}),
-        ("compound_manager", {Perm.UNIT_VIEW}),
-        ("inspector", {Perm.UNIT_VIEW}),
-        ("liaison", {Perm.UNIT_VIEW}),
+        ("city_admin", set(Perm)),
+        ("city_leader", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.MEMBER_VIEW, Perm.AUDIT_VIEW}),
+        (
+            "street_officer",
+            {
+                Perm.UNIT_VIEW,
+                Perm.PROBLEM_VIEW,
+                Perm.MEMBER_VIEW,
+                Perm.PROBLEM_REPORT,
+                Perm.PROBLEM_VOID,
+                Perm.PROBLEM_EXTEND,
+            },
+        ),
+        ("community_worker", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.MEMBER_VIEW, Perm.PROBLEM_RECTIFY}),
+        ("compound_manager", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.PROBLEM_RECTIFY}),
+        (
+            "inspector",
+            {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.PROBLEM_REPORT, Perm.PROBLEM_REVIEW, Perm.PROBLEM_VOID},
+        ),
+        ("liaison", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW}),
         ("volunteer", {Perm.UNIT_VIEW}),
         ("outsider", set()),
     ],

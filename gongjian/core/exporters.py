@@ -1,0 +1,32 @@
+"""One interface for every export (Excel, Word, PDF, ZIP): ``render()`` returns the file name,
+its content type and its bytes. Views, background tasks and management commands all call it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.http import HttpResponse
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+class Exporter(Protocol):
+    def render(self) -> ExportResult: ...
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download_response(result: ExportResult) -> HttpResponse:
+    response = HttpResponse(result.content, content_type=result.content_type)
+    # RFC 6266 filename* so Chinese file names survive every browser.
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"
+    return response

@@ -1,0 +1,53 @@
+"""The problem filter, shared by the list page, the Excel export, the map and the API."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.inspections.choices import ProblemStatus
+
+_YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class ProblemFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *ProblemStatus.choices])
+    category = forms.CharField(label=_("Category code"), required=False, max_length=10)
+    unit = forms.IntegerField(label=_("Unit (with its subordinate units)"), required=False, min_value=1)
+    overdue = forms.TypedChoiceField(
+        label=_("Overdue"), required=False, choices=_YES_NO, coerce=lambda v: v == "true", empty_value=None
+    )
+    relapse = forms.TypedChoiceField(
+        label=_("Relapse"), required=False, choices=_YES_NO, coerce=lambda v: v == "true", empty_value=None
+    )
+    found_after = forms.DateField(label=_("Found on or after"), required=False)
+    found_before = forms.DateField(label=_("Found on or before"), required=False)
+    q = forms.CharField(label=_("Case number or address"), required=False, max_length=50)
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("found_after"), data.get("found_before")
+        if after and before and after > before:
+            raise ValidationError({"found_before": _("The end date is before the start date.")})
+        return data
+
+
+class MonthField(forms.CharField):
+    """YYYY-MM."""
+
+    def to_python(self, value):
+        import datetime
+
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return datetime.datetime.strptime(value, "%Y-%m").date()
+        except ValueError:
+            raise ValidationError(_("Give the month as YYYY-MM."), code="invalid")
+
+
+class StatsFilterForm(forms.Form):
+    month = MonthField(label=_("Month"), required=False, max_length=7)
+    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1)

@@ -1,0 +1,313 @@
+"""Reads of problems and their statistics, always scoped through the access module."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongjian.accounts.access import Actor, Perm, get_scoped_or_404, restrict
+from gongjian.core.audit import history_for
+from gongjian.inspections import indicators
+from gongjian.inspections.choices import ExtensionStatus, ProblemStatus
+from gongjian.inspections.models import Category, Extension, Problem, ProblemPhoto
+from gongjian.organizations.models import Unit
+from gongjian.organizations.tree import subtree_ids_sql
+
+
+def problems_visible(*, actor: Actor) -> QuerySet[Problem]:
+    return restrict(Problem.objects.all(), actor, Perm.PROBLEM_VIEW, unit_field="unit")
+
+
+def problem_list(
+    *,
+    actor: Actor,
+    status: str = "",
+    category: str = "",
+    unit: int | None = None,
+    overdue: bool | None = None,
+    relapse: bool | None = None,
+    found_after: datetime.date | None = None,
+    found_before: datetime.date | None = None,
+    q: str = "",
+) -> QuerySet[Problem]:
+    problems = problems_visible(actor=actor)
+    if status:
+        problems = problems.filter(status=status)
+    if category:
+        problems = problems.filter(category__code=category)
+    if unit is not None:
+        problems = problems.filter(unit_id__in=subtree_ids_sql([unit]))
+    now = timezone.now()
+    overdue_q = Q(status=ProblemStatus.OPEN, deadline__lt=now)
+    if overdue is True:
+        problems = problems.filter(overdue_q)
+    elif overdue is False:
+        problems = problems.exclude(overdue_q)
+    if relapse is not None:
+        problems = problems.filter(relapse_of__isnull=not relapse)
+    tz = timezone.get_current_timezone()
+    if found_after:
+        problems = problems.filter(found_at__gte=datetime.datetime.combine(found_after, datetime.time.min, tz))
+    if found_before:
+        end = datetime.datetime.combine(found_before + datetime.timedelta(days=1), datetime.time.min, tz)
+        problems = problems.filter(found_at__lt=end)
+    if q:
+        problems = problems.filter(Q(number__startswith=q) | Q(address__icontains=q))
+    return problems.select_related("category", "unit").order_by("-found_at", "-id")
+
+
+def problem_get(*, actor: Actor, problem_id) -> Problem:
+    return get_scoped_or_404(
+        Problem.objects.select_related("category", "unit", "unit__parent", "reporter", "relapse_of", "inspection"),
+        actor,
+        Perm.PROBLEM_VIEW,
+        unit_field="unit",
+        pk=problem_id,
+    )
+
+
+def photo_get(*, actor: Actor, photo_id) -> ProblemPhoto:
+    """A photo, only if the actor may see its problem (media is never public)."""
+    return get_scoped_or_404(
+        ProblemPhoto.objects.select_related("problem"),
+        actor,
+        Perm.PROBLEM_VIEW,
+        unit_field="problem__unit",
+        pk=photo_id,
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime.datetime
+    actor: str
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+    photos: list
+
+
+def problem_timeline(*, problem: Problem) -> list[TimelineEntry]:
+    """Every recorded step of the problem, oldest first, with the photos sent at that step."""
+    photos = list(problem.photos.select_related("rectification").order_by("uploaded_at", "id"))
+    before = [p for p in photos if p.rectification_id is None]
+    by_rectification = defaultdict(list)
+    for photo in photos:
+        if photo.rectification_id:
+            by_rectification[photo.rectification_id].append(photo)
+    rectifications = iter(problem.rectifications.order_by("submitted_at", "id"))
+    entries = []
+    for event in history_for(problem).order_by("at", "id"):
+        shown = []
+        if event.action == "problem.report":
+            shown = before
+        elif event.action == "problem.rectify":
+            rectification = next(rectifications, None)
+            shown = by_rectification.get(rectification.pk, []) if rectification else []
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                actor=str(event.actor) if event.actor else "",
+                action=event.action,
+                from_state=event.from_state,
+                to_state=event.to_state,
+                note=event.note,
+                photos=shown,
+            )
+        )
+    return entries
+
+
+def pending_extension(*, problem: Problem) -> Extension | None:
+    return problem.extensions.filter(status=ExtensionStatus.PENDING).first()
+
+
+def work_queue(*, actor: Actor, limit: int = 50) -> dict[str, QuerySet[Problem]]:
+    """The three lists a person works from: to rectify, to re-check, overdue."""
+    now = timezone.now()
+    base = Problem.objects.select_related("category", "unit").order_by("deadline", "id")
+    return {
+        "to_rectify": restrict(base, actor, Perm.PROBLEM_RECTIFY).filter(status=ProblemStatus.OPEN)[:limit],
+        "to_review": restrict(base, actor, Perm.PROBLEM_REVIEW).filter(status=ProblemStatus.SUBMITTED)[:limit],
+        "overdue": restrict(base, actor, Perm.PROBLEM_VIEW).filter(status=ProblemStatus.OPEN, deadline__lt=now)[:limit],
+        "extensions": restrict(
+            Extension.objects.select_related("problem", "problem__unit", "requested_by"),
+            actor,
+            Perm.PROBLEM_EXTEND,
+            unit_field="problem__unit",
+        ).filter(status=ExtensionStatus.PENDING)[:limit],
+    }
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).order_by("sort_order", "code")
+
+
+def units_for_reporting(*, actor: Actor) -> QuerySet[Unit]:
+    """Compounds and communities the actor may report problems at (the report page's picker)."""
+    units = restrict(
+        Unit.objects.filter(level__in=("community", "compound")), actor, Perm.PROBLEM_REPORT, unit_field="id"
+    )
+    return units.select_related("parent").order_by("code")
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime(month.year, month.month, 1, tzinfo=tz)
+    next_month = datetime.datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=tz)
+    return start, next_month
+
+
+def cohort_aggregates(as_of: datetime.datetime) -> dict:
+    """Conditional counts over a cohort of problems, all in one SQL aggregate."""
+    not_void = ~Q(status=ProblemStatus.VOID)
+    due = not_void & (Q(status=ProblemStatus.CLOSED) | Q(deadline__lte=as_of))
+    on_time = Q(submitted_at__isnull=False, submitted_at__lte=F("deadline"))
+    return {
+        "found": Count("id", filter=not_void),
+        "void": Count("id", filter=Q(status=ProblemStatus.VOID)),
+        "due": Count("id", filter=due),
+        "closed": Count("id", filter=Q(status=ProblemStatus.CLOSED)),
+        "closed_on_time": Count("id", filter=Q(status=ProblemStatus.CLOSED) & on_time),
+        "reworked": Count("id", filter=due & Q(rework_count__gt=0)),
+        "overdue": Count("id", filter=due & ~on_time),
+        "relapses": Count("id", filter=not_void & Q(relapse_of__isnull=False)),
+    }
+
+
+@dataclass
+class ProblemStats:
+    month: datetime.date
+    unit: Unit | None
+    counts: indicators.CohortCounts
+    rates: indicators.Rates
+    by_category: list[indicators.CategoryShare]
+    sentence: str
+    by_street: list[dict]
+    by_community: list[dict]
+    trend: list[dict]
+
+
+def _period_label(month: datetime.date) -> str:
+    today = timezone.localdate()
+    if (month.year, month.month) == (today.year, today.month):
+        return _("This month")
+    return _("In %(year)s-%(month)02d") % {"year": month.year, "month": month.month}
+
+
+def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = None) -> ProblemStats:
+    start, end = month_bounds(month)
+    as_of = min(timezone.now(), end)
+    scoped = problems_visible(actor=actor)
+    if unit is not None:
+        scoped = scoped.filter(unit_id__in=subtree_ids_sql([unit.pk]))
+    cohort = scoped.filter(found_at__gte=start, found_at__lt=end)
+    aggregates = cohort_aggregates(as_of)
+    counts = indicators.CohortCounts(**cohort.aggregate(**aggregates))
+
+    category_rows = (
+        cohort.exclude(status=ProblemStatus.VOID)
+        .values("category__code", "category__name")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    shares = indicators.category_shares([(r["category__code"], r["category__name"], r["n"]) for r in category_rows])
+    by_unit = cohort.values("unit_id").annotate(**aggregates).order_by()
+    by_street, by_community = _roll_up(list(by_unit))
+    trend_start = month_bounds(_months_back(month, 11))[0]
+    trend_rows = (
+        scoped.filter(found_at__gte=trend_start, found_at__lt=end)
+        .exclude(status=ProblemStatus.VOID)
+        .annotate(m=TruncMonth("found_at"))
+        .values("m")
+        .annotate(n=Count("id"), closed=Count("id", filter=Q(status=ProblemStatus.CLOSED)))
+        .order_by("m")
+    )
+    trend = [{"month": f"{r['m']:%Y-%m}", "found": r["n"], "closed": r["closed"]} for r in trend_rows]
+    return ProblemStats(
+        month=month,
+        unit=unit,
+        counts=counts,
+        rates=indicators.rates(counts),
+        by_category=shares,
+        sentence=indicators.summary_sentence(_period_label(month), counts.found, shares),
+        by_street=by_street,
+        by_community=by_community,
+        trend=trend,
+    )
+
+
+def _months_back(month: datetime.date, n: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 - n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _roll_up(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Sum per-unit counts up to their community and street (one query for the chains)."""
+    if not rows:
+        return [], []
+    from gongjian.organizations.tree import ancestor_ids_sql
+
+    units = {
+        u.id: u
+        for u in Unit.objects.filter(id__in=ancestor_ids_sql([r["unit_id"] for r in rows])).only(
+            "id", "name", "level", "parent_id"
+        )
+    }
+
+    def ancestor_at(unit_id: int, level: str) -> Unit | None:
+        current = units.get(unit_id)
+        while current is not None and current.level != level:
+            current = units.get(current.parent_id) if current.parent_id else None
+        return current
+
+    fields = [k for k in rows[0] if k != "unit_id"]
+    totals: dict[str, dict[int, dict]] = {"street": {}, "community": {}}
+    for row in rows:
+        for level in ("street", "community"):
+            owner = ancestor_at(row["unit_id"], level)
+            if owner is None:
+                continue
+            bucket = totals[level].setdefault(
+                owner.id, {"unit_id": owner.id, "name": owner.name, **dict.fromkeys(fields, 0)}
+            )
+            for field in fields:
+                bucket[field] += row[field]
+
+    def finish(buckets: dict[int, dict]) -> list[dict]:
+        result = []
+        for bucket in buckets.values():
+            counts = indicators.CohortCounts(**{k: bucket[k] for k in fields})
+            result.append({**bucket, **indicators.rates(counts).as_dict()})
+        return sorted(result, key=lambda b: (-b["found"], b["name"]))
+
+    return finish(totals["street"]), finish(totals["community"])
+
+
+def map_points(*, problems: QuerySet[Problem], limit: int = 2000) -> list[dict]:
+    rows = problems.filter(latitude__isnull=False).values(
+        "id", "number", "latitude", "longitude", "status", "category__name", "deadline"
+    )[:limit]
+    now = timezone.now()
+    return [
+        {
+            "id": r["id"],
+            "number": r["number"],
+            "lat": float(r["latitude"]),
+            "lng": float(r["longitude"]),
+            "status": r["status"],
+            "category": r["category__name"],
+            "overdue": r["status"] == ProblemStatus.OPEN and r["deadline"] < now,
+        }
+        for r in rows
+    ]

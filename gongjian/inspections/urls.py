@@ -1,0 +1,21 @@
+from django.urls import path
+
+from gongjian.inspections import views
+
+app_name = "problems"
+urlpatterns = [
+    path("", views.problem_list, name="list"),
+    path("export.xlsx", views.problem_export, name="export"),
+    path("queue/", views.work_queue, name="queue"),
+    path("report/", views.problem_report, name="report"),
+    path("map/", views.problem_map, name="map"),
+    path("map/map.json", views.problem_map_data, name="map-data"),
+    path("stats/", views.problem_stats, name="stats"),
+    path("<int:pk>/", views.problem_detail, name="detail"),
+    path("<int:pk>/rectify/", views.problem_rectify, name="rectify"),
+    path("<int:pk>/review/", views.problem_review, name="review"),
+    path("<int:pk>/void/", views.problem_void, name="void"),
+    path("<int:pk>/extension/", views.extension_request, name="extension-request"),
+    path("<int:pk>/extension/decide/", views.extension_decide, name="extension-decide"),
+    path("photos/<int:pk>/<str:kind>/", views.photo, name="photo"),
+]

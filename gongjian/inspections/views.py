@@ -1,0 +1,312 @@
+"""Pages of the rectification loop. Thin: forms in, services and selectors called, pages out."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongjian.accounts.access import Perm, actor_for
+from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.exporters import download_response
+from gongjian.inspections import selectors, services
+from gongjian.inspections.choices import ProblemStatus
+from gongjian.inspections.exporters import ProblemExcelExporter
+from gongjian.inspections.filters import ProblemFilterForm, StatsFilterForm
+from gongjian.inspections.forms import (
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    RectifyForm,
+    ReportForm,
+    ReviewForm,
+    VoidForm,
+)
+from gongjian.inspections.workflow import Action, allowed_actions
+from gongjian.organizations.selectors import unit_get
+
+
+def _require(actor, perm: Perm) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied
+
+
+def _apply_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _filtered(request):
+    """The list's filter form and the rows it selects (the list, export and map share it)."""
+    actor = actor_for(request.user)
+    _require(actor, Perm.PROBLEM_VIEW)
+    form = ProblemFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return form, None
+    data = form.cleaned_data if request.GET else {}
+    return form, selectors.problem_list(actor=actor, **data)
+
+
+@login_required
+def problem_list(request):
+    form, problems = _filtered(request)
+    if problems is None:
+        return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
+    query = request.GET.copy()
+    query.pop("page", None)
+    page = Paginator(problems, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "inspections/problem_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "categories": selectors.categories_active(),
+            "can_report": actor_for(request.user).has_perm(Perm.PROBLEM_REPORT),
+        },
+    )
+
+
+@login_required
+def problem_export(request):
+    form, problems = _filtered(request)
+    if problems is None:
+        return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
+    return download_response(ProblemExcelExporter(problems).render())
+
+
+@login_required
+def work_queue(request):
+    actor = actor_for(request.user)
+    _require(actor, Perm.PROBLEM_VIEW)
+    return render(request, "inspections/work_queue.html", {"queue": selectors.work_queue(actor=actor)})
+
+
+@login_required
+def problem_report(request):
+    actor = actor_for(request.user)
+    _require(actor, Perm.PROBLEM_REPORT)
+    categories = list(selectors.categories_active())
+    units = list(selectors.units_for_reporting(actor=actor))
+    form = ReportForm(request.POST or None, request.FILES or None, categories=categories, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            problem = services.problem_report(
+                user=request.user,
+                category=next(c for c in categories if c.code == data["category"]),
+                unit=next(u for u in units if str(u.pk) == data["unit"]),
+                description=data["description"],
+                address=data["address"],
+                point_type=data["point_type"],
+                severity=data["severity"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                photos=[f.read() for f in data["photos"]],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Problem %(number)s recorded.") % {"number": problem.number})
+            return redirect("problems:detail", pk=problem.pk)
+    return render(request, "inspections/report.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def problem_detail(request, pk: int):
+    actor = actor_for(request.user)
+    problem = selectors.problem_get(actor=actor, problem_id=pk)
+    capacity = services.capacity_for(request.user, problem)
+    actions = allowed_actions(problem.status, capacity)
+    pending = selectors.pending_extension(problem=problem)
+    return render(
+        request,
+        "inspections/problem_detail.html",
+        {
+            "problem": problem,
+            "timeline": selectors.problem_timeline(problem=problem),
+            "before_photos": [p for p in problem.photos.all() if p.stage == "before"],
+            "after_photos": [p for p in problem.photos.all() if p.stage == "after"],
+            "can_rectify": Action.RECTIFY in actions,
+            "can_review": Action.PASS in actions,
+            "can_void": Action.VOID in actions,
+            "can_request_extension": Action.REQUEST_EXTENSION in actions and pending is None,
+            "can_decide_extension": Action.DECIDE_EXTENSION in actions and pending is not None,
+            "pending_extension": pending,
+            "rectify_form": RectifyForm(initial={"version": problem.version}),
+            "review_form": ReviewForm(initial={"version": problem.version}),
+            "void_form": VoidForm(initial={"version": problem.version}),
+            "extension_form": ExtensionRequestForm(),
+            "decision_form": ExtensionDecisionForm(),
+        },
+    )
+
+
+def _transition_view(request, pk: int, form_class, run, *, files: bool = False):
+    """Shared shape of the action views: validate, run the service, report back on the page."""
+    actor = actor_for(request.user)
+    problem = selectors.problem_get(actor=actor, problem_id=pk)
+    form = form_class(request.POST, request.FILES if files else None)
+    if form.is_valid():
+        try:
+            run(problem, form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        except NotPermitted as refusal:
+            raise PermissionDenied(str(refusal.message))
+        except Conflict as conflict:
+            messages.error(request, conflict.message)
+            return redirect("problems:detail", pk=pk)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("problems:detail", pk=pk)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("problems:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def problem_rectify(request, pk: int):
+    return _transition_view(
+        request,
+        pk,
+        RectifyForm,
+        lambda problem, data: services.rectification_submit(
+            user=request.user,
+            problem=problem,
+            note=data["note"],
+            photos=[f.read() for f in data["photos"]],
+            expected_version=data["version"],
+        ),
+        files=True,
+    )
+
+
+@login_required
+@require_POST
+def problem_review(request, pk: int):
+    return _transition_view(
+        request,
+        pk,
+        ReviewForm,
+        lambda problem, data: services.rectification_review(
+            user=request.user,
+            problem=problem,
+            passed=data["passed"],
+            note=data["note"],
+            expected_version=data["version"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def problem_void(request, pk: int):
+    return _transition_view(
+        request,
+        pk,
+        VoidForm,
+        lambda problem, data: services.problem_void(
+            user=request.user, problem=problem, reason=data["reason"], expected_version=data["version"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def extension_request(request, pk: int):
+    def run(problem, data):
+        deadline = data["deadline"]
+        if timezone.is_naive(deadline):
+            deadline = timezone.make_aware(deadline)
+        services.extension_request(
+            user=request.user, problem=problem, reason=data["reason"], requested_deadline=deadline
+        )
+
+    return _transition_view(request, pk, ExtensionRequestForm, run)
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk: int):
+    def run(problem, data):
+        pending = selectors.pending_extension(problem=problem)
+        if pending is None:
+            raise Conflict(_("There is no extension request awaiting a decision."))
+        services.extension_decide(user=request.user, extension=pending, approve=data["approve"], note=data["note"])
+
+    return _transition_view(request, pk, ExtensionDecisionForm, run)
+
+
+@login_required
+def photo(request, pk: int, kind: str):
+    """Serve a photo file after checking that the user may see its problem."""
+    record = selectors.photo_get(actor=actor_for(request.user), photo_id=pk)
+    field = record.thumbnail if kind == "thumb" else record.file
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def problem_map(request):
+    form, _problems = _filtered(request)
+    return render(
+        request,
+        "inspections/map.html",
+        {
+            "form": form,
+            "map_config": {
+                "tileUrl": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+                "center": settings.MAP_CENTER,
+                "dataUrl": reverse("problems:map-data") + (f"?{request.GET.urlencode()}" if request.GET else ""),
+            },
+        },
+    )
+
+
+@login_required
+def problem_map_data(request):
+    form, problems = _filtered(request)
+    if problems is None:
+        return JsonResponse({"detail": _("The filter could not be understood.")}, status=400)
+    if not request.GET.get("status"):
+        problems = problems.exclude(status__in=[ProblemStatus.CLOSED, ProblemStatus.VOID])
+    return JsonResponse({"points": selectors.map_points(problems=problems)})
+
+
+@login_required
+def problem_stats(request):
+    actor = actor_for(request.user)
+    _require(actor, Perm.PROBLEM_VIEW)
+    form = StatsFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(request, "inspections/stats.html", {"form": form, "invalid": True}, status=400)
+    data = form.cleaned_data if request.GET else {}
+    month = data.get("month") or timezone.localdate().replace(day=1)
+    unit = unit_get(actor=actor, unit_id=data["unit"]) if data.get("unit") else None
+    stats = selectors.problem_stats(actor=actor, month=month, unit=unit)
+    chart = {
+        "categories": [{"name": s.name, "value": s.count} for s in stats.by_category],
+        "trend": stats.trend,
+        "labels": {"found": _("Found"), "closed": _("Closed")},
+    }
+    return render(request, "inspections/stats.html", {"form": form, "stats": stats, "chart": chart, "month": month})
