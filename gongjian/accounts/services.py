@@ -14,7 +14,8 @@ from gongjian.organizations.models import CobuildUnit, Unit
 
 
 @transaction.atomic
-def user_create(*, actor, username: str, password: str, name: str = "", phone: str = "") -> User:
+def user_create(*, actor, username: str, password: str | None, name: str = "", phone: str = "") -> User:
+    """Create a user; ``password=None`` makes an account that cannot sign in (until one is set)."""
     user = User(username=username, name=name, phone=phone)
     user.set_password(password)
     user.full_clean()

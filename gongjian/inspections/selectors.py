@@ -93,6 +93,18 @@ class TimelineEntry:
     note: str
     photos: list
 
+    @property
+    def from_label(self) -> str:
+        return _status_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return _status_label(self.to_state)
+
+
+def _status_label(state: str) -> str:
+    return str(ProblemStatus(state).label) if state in ProblemStatus.values else state
+
 
 def problem_timeline(*, problem: Problem) -> list[TimelineEntry]:
     """Every recorded step of the problem, oldest first, with the photos sent at that step."""
@@ -202,7 +214,7 @@ def _period_label(month: datetime.date) -> str:
     today = timezone.localdate()
     if (month.year, month.month) == (today.year, today.month):
         return _("This month")
-    return _("In %(year)s-%(month)02d") % {"year": month.year, "month": month.month}
+    return _("In %(month)s/%(year)s") % {"year": month.year, "month": month.month}
 
 
 def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = None) -> ProblemStats:

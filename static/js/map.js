@@ -23,6 +23,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   }
   if (bounds.length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 });
   const count = document.querySelector(".js-map-count");
-  if (count) count.textContent = `${points.length}`;
+  if (count) count.textContent = `${count.dataset.label} ${points.length}`;
   document.getElementById("problem-map").dataset.markers = String(points.length);
 });

@@ -109,6 +109,11 @@ def test_pages_are_chinese_by_default_and_english_on_request(people):
     assert "My roles" in client.get("/").content.decode()
 
 
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(people):
+    client = signed_in(people.community_worker)
+    assert "我的角色" in client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+
+
 def test_unknown_pages_get_the_friendly_404(people):
     response = signed_in(people.community_worker).get("/no/such/page/")
     assert response.status_code == 404

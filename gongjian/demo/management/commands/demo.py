@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
+from gongjian.demo.inspections import build_demo_inspections
+from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Unit
 
 
@@ -20,6 +22,8 @@ class Command(BaseCommand):
             + ", ".join(f"{level} {n}" for level, n in sorted(counts.items()))
             + f", co-construction units {CobuildUnit.objects.count()}"
         )
+        created = build_demo_inspections()
+        self.stdout.write(f"Problems: {Problem.objects.count()} ({created} created now)")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")
