@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "gongjian.accounts",
     "gongjian.api",
     "gongjian.inspections",
+    "gongjian.assessments",
     "gongjian.demo",
 ]
 

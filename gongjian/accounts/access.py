@@ -38,9 +38,11 @@ class Perm(StrEnum):
     PROBLEM_VOID = "problem.void"
     PROBLEM_EXTEND = "problem.extend"  # decide on deadline extensions
     CATEGORY_MANAGE = "category.manage"
+    ASSESSMENT_VIEW = "assessment.view"  # the sheets of one's own units and the published rankings
+    ASSESSMENT_MANAGE = "assessment.manage"  # rule sets, computing, publishing, manual scores, adjustments
 
 
-_READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW}
+_READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.CITY_ADMIN: frozenset(Perm),
     Role.CITY_LEADER: frozenset(_READ | {Perm.MEMBER_VIEW, Perm.AUDIT_VIEW}),

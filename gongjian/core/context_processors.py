@@ -10,6 +10,7 @@ NAV_ITEMS = [
     (_("Report a problem"), "problems:report", Perm.PROBLEM_REPORT),
     (_("Problems"), "problems:list", Perm.PROBLEM_VIEW),
     (_("Map"), "problems:map", Perm.PROBLEM_VIEW),
+    (_("Inspection rounds"), "problems:rounds", Perm.PROBLEM_VIEW),
     (_("Statistics"), "problems:stats", Perm.PROBLEM_VIEW),
     (_("Units"), "units:browse", Perm.UNIT_VIEW),
     (_("Audit trail"), "audit-log", Perm.AUDIT_VIEW),

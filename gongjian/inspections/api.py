@@ -122,6 +122,7 @@ class ProblemCreateSerializer(serializers.Serializer):
     lat = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, min_value=-90, max_value=90)
     lng = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, min_value=-180, max_value=180)
     found_at = serializers.DateTimeField(required=False)
+    inspection = serializers.IntegerField(required=False, min_value=1, help_text="inspection round id")
     photos = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 
 
@@ -238,6 +239,11 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         unit = selectors.units_for_reporting(actor=actor).filter(pk=data["unit"]).first()
         if unit is None:
             raise ValidationError({"unit": [_("This unit is not one you can report problems for.")]})
+        inspection = None
+        if "inspection" in data:
+            inspection = selectors.inspections_for_reporting(actor=actor).filter(pk=data["inspection"]).first()
+            if inspection is None:
+                raise ValidationError({"inspection": [_("Unknown inspection round.")]})
         result = _call(
             services.problem_report,
             user=request.user,
@@ -251,6 +257,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             found_at=data.get("found_at"),
             latitude=data.get("lat"),
             longitude=data.get("lng"),
+            inspection=inspection,
         )
         if isinstance(result, Response):
             return result

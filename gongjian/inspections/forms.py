@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.inspections.choices import PointType, Severity
+from gongjian.inspections.choices import InspectionKind, PointType, Severity
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -52,9 +52,13 @@ class ReportForm(forms.Form):
         widget=forms.HiddenInput,
     )
     photos = PhotosField(label=_("Photos"))
+    inspection = forms.ChoiceField(label=_("Inspection round"), required=False)
 
-    def __init__(self, *args, categories, units, **kwargs):
+    def __init__(self, *args, categories, units, inspections=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["inspection"].choices = [("", _("Outside any inspection round"))] + [
+            (str(i.pk), str(i)) for i in inspections
+        ]
         self.fields["category"].choices = [("", _("Choose a category"))] + [
             (c.code, f"{c.name}（{c.code}）") for c in categories
         ]
@@ -100,3 +104,18 @@ class ExtensionDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class InspectionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=InspectionKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=120)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    organiser = forms.ChoiceField(label=_("Organised by"))
+    inspectors = forms.MultipleChoiceField(label=_("Inspectors"), required=False)
+    units = forms.MultipleChoiceField(label=_("Units covered"))
+
+    def __init__(self, *args, organisers, inspectors, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organiser"].choices = [(str(u.pk), u.name) for u in organisers]
+        self.fields["inspectors"].choices = [(str(u.pk), str(u)) for u in inspectors]
+        self.fields["units"].choices = [(str(u.pk), f"{u.name}（{u.get_level_display()}）") for u in units]

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongjian.accounts.access import Actor, Perm, get_scoped_or_404, restrict
+from gongjian.accounts.models import Membership
 from gongjian.core.audit import history_for
 from gongjian.inspections import indicators
 from gongjian.inspections.choices import ExtensionStatus, ProblemStatus
-from gongjian.inspections.models import Category, Extension, Problem, ProblemPhoto
+from gongjian.inspections.models import Category, Extension, Inspection, Problem, ProblemPhoto
 from gongjian.organizations.models import Unit
 from gongjian.organizations.tree import subtree_ids_sql
 
@@ -156,6 +157,30 @@ def work_queue(*, actor: Actor, limit: int = 50) -> dict[str, QuerySet[Problem]]
             unit_field="problem__unit",
         ).filter(status=ExtensionStatus.PENDING)[:limit],
     }
+
+
+def inspections_visible(*, actor: Actor) -> QuerySet[Inspection]:
+    return restrict(Inspection.objects.all(), actor, Perm.PROBLEM_VIEW, unit_field="organiser").select_related(
+        "organiser"
+    )
+
+
+def inspections_for_reporting(*, actor: Actor, today: datetime.date | None = None) -> QuerySet[Inspection]:
+    """Recent rounds the actor may file problems under (the report page's optional picker)."""
+    today = today or timezone.localdate()
+    rounds = restrict(Inspection.objects.all(), actor, Perm.PROBLEM_REPORT, unit_field="organiser")
+    return rounds.filter(date__gte=today - datetime.timedelta(days=31), date__lte=today).order_by("-date", "-id")
+
+
+def inspectors_available(*, actor: Actor):
+    """People holding the inspector role inside the actor's scope (for a round's inspector list)."""
+    from gongjian.accounts.choices import Role
+    from gongjian.accounts.models import User
+
+    memberships = restrict(
+        Membership.objects.filter(role=Role.INSPECTOR, is_active=True), actor, Perm.PROBLEM_REPORT, unit_field="unit"
+    )
+    return User.objects.filter(id__in=memberships.values("user_id")).order_by("username")
 
 
 def categories_active() -> QuerySet[Category]:

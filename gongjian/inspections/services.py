@@ -476,3 +476,22 @@ def category_update(*, user, category: Category, **fields) -> Category:
         changes={name: [before[name], value] for name, value in fields.items() if before[name] != value},
     )
     return category
+
+
+@transaction.atomic
+def inspection_create(
+    *, user, kind: str, title: str, date: datetime.date, organiser: Unit, inspectors: Sequence, units: Sequence[Unit]
+) -> Inspection:
+    """Plan or record an inspection round (检查轮次) organised by the city or a street."""
+    actor = actor_for(user)
+    if Perm.PROBLEM_REPORT not in perms_at_unit(actor, organiser.pk):
+        raise ValidationError({"organiser": _("You cannot organise inspections for this unit.")})
+    if not title.strip():
+        raise ValidationError({"title": _("Give the inspection a title.")})
+    if not units:
+        raise ValidationError({"units": _("Choose the units the inspection covers.")})
+    inspection = Inspection.objects.create(kind=kind, title=title.strip(), date=date, organiser=organiser)
+    inspection.inspectors.set(inspectors)
+    inspection.units.set(units)
+    audit_record(actor=user, action="inspection.create", target=inspection)
+    return inspection

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjian.accounts.access import Perm, actor_for
+from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import download_response
 from gongjian.inspections import selectors, services
@@ -24,12 +25,14 @@ from gongjian.inspections.filters import ProblemFilterForm, StatsFilterForm
 from gongjian.inspections.forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
+    InspectionForm,
     RectifyForm,
     ReportForm,
     ReviewForm,
     VoidForm,
 )
 from gongjian.inspections.workflow import Action, allowed_actions
+from gongjian.organizations.models import Unit
 from gongjian.organizations.selectors import unit_get
 
 
@@ -99,7 +102,10 @@ def problem_report(request):
     _require(actor, Perm.PROBLEM_REPORT)
     categories = list(selectors.categories_active())
     units = list(selectors.units_for_reporting(actor=actor))
-    form = ReportForm(request.POST or None, request.FILES or None, categories=categories, units=units)
+    rounds = list(selectors.inspections_for_reporting(actor=actor))
+    form = ReportForm(
+        request.POST or None, request.FILES or None, categories=categories, units=units, inspections=rounds
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -114,6 +120,7 @@ def problem_report(request):
                 latitude=data["latitude"],
                 longitude=data["longitude"],
                 photos=[f.read() for f in data["photos"]],
+                inspection=next((i for i in rounds if str(i.pk) == data["inspection"]), None),
             )
         except ValidationError as error:
             _apply_service_errors(form, error)
@@ -310,3 +317,47 @@ def problem_stats(request):
         "labels": {"found": _("Found"), "closed": _("Closed")},
     }
     return render(request, "inspections/stats.html", {"form": form, "stats": stats, "chart": chart, "month": month})
+
+
+@login_required
+def inspection_list(request):
+    actor = actor_for(request.user)
+    _require(actor, Perm.PROBLEM_VIEW)
+    rounds = selectors.inspections_visible(actor=actor).annotate(problem_count=Count("problems"))
+    return render(
+        request,
+        "inspections/inspection_list.html",
+        {
+            "page": Paginator(rounds, 30).get_page(request.GET.get("page")),
+            "can_create": actor.has_perm(Perm.PROBLEM_REPORT),
+        },
+    )
+
+
+@login_required
+def inspection_create(request):
+    actor = actor_for(request.user)
+    _require(actor, Perm.PROBLEM_REPORT)
+    scope = restrict(Unit.objects.all(), actor, Perm.PROBLEM_REPORT, unit_field="id")
+    organisers = list(scope.filter(level__in=["city", "district", "street"]).order_by("code"))
+    units = list(scope.filter(level__in=["street", "community"]).order_by("code"))
+    inspectors = list(selectors.inspectors_available(actor=actor))
+    form = InspectionForm(request.POST or None, organisers=organisers, inspectors=inspectors, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.inspection_create(
+                user=request.user,
+                kind=data["kind"],
+                title=data["title"],
+                date=data["date"],
+                organiser=next(u for u in organisers if str(u.pk) == data["organiser"]),
+                inspectors=[u for u in inspectors if str(u.pk) in data["inspectors"]],
+                units=[u for u in units if str(u.pk) in data["units"]],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("problems:rounds")
+    return render(request, "inspections/inspection_form.html", {"form": form}, status=400 if form.errors else 200)

@@ -1,0 +1,315 @@
+"""Computing a month: turns the problems on file into score sheets with their original records.
+
+Work goes street by street so memory stays bounded by the largest street, not the city: for each
+street, a few grouped queries fetch its problems (ids, unit, category only), the pure functions of
+``scoring`` turn them into lines, and the sheets, item scores and deduction lines are bulk-inserted
+before the next street is read."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongjian.assessments import scoring
+from gongjian.assessments.choices import LOWER_IS_BETTER, DeductionSource, Method
+from gongjian.assessments.models import Assessment, Deduction, ItemScore, ManualEntry, RedFlag, RuleItem, ScoreSheet
+from gongjian.inspections import indicators
+from gongjian.inspections.choices import ProblemStatus
+from gongjian.inspections.models import Problem
+from gongjian.inspections.selectors import cohort_aggregates, month_bounds
+from gongjian.organizations.models import Unit
+from gongjian.organizations.tree import subtree_ids_sql
+
+RATE_DIGITS = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class Node:
+    id: int
+    parent_id: int | None
+    level: str
+    name: str
+
+
+@dataclass
+class ComputeSummary:
+    sheets: int = 0
+    deductions: int = 0
+    streets: int = 0
+
+
+class Tree:
+    """The city's units in memory (a few thousand small tuples), for walking up and down."""
+
+    def __init__(self, city_id: int):
+        rows = Unit.objects.filter(id__in=subtree_ids_sql([city_id])).values_list("id", "parent_id", "level", "name")
+        self.nodes = {r[0]: Node(*r) for r in rows}
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for node in self.nodes.values():
+            if node.parent_id in self.nodes:
+                self.children[node.parent_id].append(node.id)
+
+    def ancestor_at(self, unit_id: int, level: str) -> int | None:
+        node = self.nodes.get(unit_id)
+        while node is not None and node.level != level:
+            node = self.nodes.get(node.parent_id) if node.parent_id else None
+        return node.id if node else None
+
+    def subtree(self, unit_id: int) -> list[int]:
+        out, stack = [], [unit_id]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(self.children.get(current, ()))
+        return out
+
+
+def _month_label(month: datetime.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def compute(assessment: Assessment, *, as_of: datetime.datetime | None = None) -> ComputeSummary:
+    """(Re)build every score sheet of the month. The caller holds the transaction and has checked
+    that the month is not published."""
+    ruleset = assessment.ruleset
+    month = assessment.month
+    start, end = month_bounds(month)
+    as_of = min(as_of or timezone.now(), end)
+    items = list(RuleItem.objects.filter(ruleset=ruleset).order_by("position", "id"))
+    leaves = [i for i in items if i.method and scoring.assessed_in(i.frequency, month, ruleset.fold_into_monthly_from)]
+    item_of_category: dict[str, RuleItem] = {}
+    for item in leaves:
+        if item.method in (Method.DEDUCT, Method.GRADE):
+            for code in item.categories:
+                item_of_category.setdefault(code, item)
+    manual = {
+        (m.unit_id, m.item_id): m
+        for m in ManualEntry.objects.filter(assessment=assessment).only("id", "unit_id", "item_id", "score", "reason")
+    }
+    tree = Tree(assessment.city_id)
+    ranked = [n for n in tree.nodes.values() if n.level in ruleset.levels]
+    by_street: dict[int | None, list[Node]] = defaultdict(list)
+    for node in ranked:
+        by_street[tree.ancestor_at(node.id, "street")].append(node)
+
+    ScoreSheet.objects.filter(assessment=assessment).delete()
+    summary = ComputeSummary()
+    for street_id, nodes in sorted(by_street.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        scope = tree.subtree(street_id) if street_id else sorted({u for n in nodes for u in tree.subtree(n.id)})
+        batch = _StreetBatch(
+            assessment=assessment,
+            street_id=street_id,
+            scope=scope,
+            tree=tree,
+            leaves=leaves,
+            item_of_category=item_of_category,
+            manual=manual,
+            start=start,
+            end=end,
+            as_of=as_of,
+        )
+        sheets, deductions = batch.run(nodes)
+        summary.sheets += sheets
+        summary.deductions += deductions
+        summary.streets += 1
+    _rank(assessment)
+    _red_flags(assessment)
+    return summary
+
+
+class _StreetBatch:
+    def __init__(self, *, assessment, street_id, scope, tree, leaves, item_of_category, manual, start, end, as_of):
+        self.assessment = assessment
+        self.ruleset = assessment.ruleset
+        self.street_id = street_id
+        self.tree = tree
+        self.leaves = leaves
+        self.item_of_category = item_of_category
+        self.manual = manual
+        self.as_of = as_of
+        in_scope = Problem.objects.filter(unit_id__in=scope).exclude(status=ProblemStatus.VOID)
+        found = in_scope.filter(found_at__gte=start, found_at__lt=end)
+        # (problem id, unit, category code, number, category name) — a few small tuples per problem.
+        self.found = defaultdict(list)
+        self.reworked = defaultdict(list)
+        self.relapsed = defaultdict(list)
+        for pid, unit_id, code, number, cname, rework, relapse in found.values_list(
+            "id", "unit_id", "category__code", "number", "category__name", "rework_count", "relapse_of_id"
+        ).order_by("found_at", "id"):
+            row = (pid, code, number, cname)
+            self.found[unit_id].append(row)
+            if rework:
+                self.reworked[unit_id].append(row)
+            if relapse:
+                self.relapsed[unit_id].append(row)
+        # Overdue counts in the month its deadline passed.
+        overdue = in_scope.filter(deadline__gte=start, deadline__lt=end, deadline__lte=as_of).exclude(
+            submitted_at__lte=F("deadline")
+        )
+        self.overdue = defaultdict(list)
+        for pid, unit_id, code, number, cname in overdue.values_list(
+            "id", "unit_id", "category__code", "number", "category__name"
+        ).order_by("deadline", "id"):
+            self.overdue[unit_id].append((pid, code, number, cname))
+        self.cohorts = {
+            row.pop("unit_id"): row for row in found.values("unit_id").annotate(**cohort_aggregates(as_of)).order_by()
+        }
+
+    def _collect(self, source: dict, unit_ids: Iterable[int]) -> list[tuple]:
+        rows = []
+        for unit_id in unit_ids:
+            rows.extend(source.get(unit_id, ()))
+        return rows
+
+    def _rates(self, unit_ids: list[int]) -> indicators.Rates:
+        totals = defaultdict(int)
+        for unit_id in unit_ids:
+            for key, value in self.cohorts.get(unit_id, {}).items():
+                totals[key] += value
+        fields = indicators.CohortCounts.__dataclass_fields__
+        return indicators.rates(indicators.CohortCounts(**{k: totals.get(k, 0) for k in fields}))
+
+    def run(self, nodes: list[Node]) -> tuple[int, int]:
+        sheets, item_rows, lines_per_item = [], [], []
+        for node in nodes:
+            subtree = self.tree.subtree(node.id)
+            found = self._collect(self.found, subtree)
+            extras = {
+                DeductionSource.OVERDUE: self._collect(self.overdue, subtree),
+                DeductionSource.REWORK: self._collect(self.reworked, subtree),
+                DeductionSource.RELAPSE: self._collect(self.relapsed, subtree),
+            }
+            rates = None
+            total = max_total = Decimal("0")
+            per_item = []
+            for item in self.leaves:
+                if not scoring.applies_to(item.level, node.level):
+                    continue
+                if item.method == Method.RATE and rates is None:
+                    rates = self._rates(subtree)
+                lines = self._item_lines(item, node, found, extras, rates)
+                lost = sum((line[1] for line in lines), Decimal("0"))
+                score = scoring.q(max(item.points - lost, Decimal("0")))
+                per_item.append((item, score, lines))
+                total += score
+                max_total += item.points
+            rate = (total / max_total).quantize(RATE_DIGITS) if max_total else Decimal("0")
+            sheets.append(
+                ScoreSheet(
+                    assessment=self.assessment,
+                    unit_id=node.id,
+                    street_id=self.street_id,
+                    level=node.level,
+                    score=total,
+                    max_score=max_total,
+                    rate=rate,
+                )
+            )
+            item_rows.append(per_item)
+        ScoreSheet.objects.bulk_create(sheets, batch_size=500)
+        item_scores = []
+        for sheet, per_item in zip(sheets, item_rows, strict=True):
+            for item, score, lines in per_item:
+                item_scores.append(ItemScore(sheet=sheet, item=item, points=item.points, score=score))
+                lines_per_item.append(lines)
+        ItemScore.objects.bulk_create(item_scores, batch_size=1000)
+        deductions = [
+            Deduction(
+                item_score=item_score,
+                source=source,
+                problem_id=problem_id,
+                manual_entry_id=manual_id,
+                points=points,
+                reason=reason[:300],
+            )
+            for item_score, lines in zip(item_scores, lines_per_item, strict=True)
+            for source, points, reason, problem_id, manual_id in lines
+        ]
+        Deduction.objects.bulk_create(deductions, batch_size=2000)
+        return len(sheets), len(deductions)
+
+    def _item_lines(self, item, node, found, extras, rates) -> list[tuple]:
+        """(source, points lost, reason, problem id, manual entry id) for one item of one unit."""
+        lines: list[tuple] = []
+        if item.method in (Method.DEDUCT, Method.GRADE):
+            codes = set(item.categories)
+            hits = [row for row in found if row[1] in codes]
+            if item.method == Method.DEDUCT:
+                amounts = scoring.deduct_lines(item.points, item.per_occurrence, len(hits))
+            else:
+                amounts = scoring.grade_lines(item.points, len(hits), item.grades or scoring.DEFAULT_GRADES)
+            for (pid, _code, number, cname), amount in zip(hits, amounts, strict=True):
+                lines.append((DeductionSource.PROBLEM, amount, f"{cname} {number}", pid, None))
+        elif item.method == Method.RATE:
+            value = getattr(rates, item.indicator)
+            loss = scoring.rate_loss(
+                item.points, item.threshold, item.per_point, value, lower_is_better=item.indicator in LOWER_IS_BETTER
+            )
+            if loss:
+                lines.append((DeductionSource.RATE, loss, f"{item.indicator} {value}% / {item.threshold}%", None, None))
+        else:  # manual, and evidence until the archives score it
+            entry = self.manual.get((node.id, item.id))
+            if entry is None:
+                lines.append((DeductionSource.NOT_ASSESSED, Decimal("0.00"), _("No score entered yet"), None, None))
+            else:
+                lost = scoring.q(item.points - entry.score)
+                lines.append((DeductionSource.MANUAL, lost, entry.reason, None, entry.id))
+        # Extra deductions of the rule set, charged to the item the problem's category belongs to.
+        per_case = {
+            DeductionSource.OVERDUE: self.ruleset.overdue_deduction,
+            DeductionSource.REWORK: self.ruleset.rework_deduction,
+            DeductionSource.RELAPSE: self.ruleset.relapse_deduction,
+        }
+        for source, rows in extras.items():
+            mine = [row for row in rows if self.item_of_category.get(row[1]) is item]
+            if not mine or not per_case[source]:
+                continue
+            remaining = item.points - sum((line[1] for line in lines), Decimal("0"))
+            for (pid, _code, number, cname), amount in zip(
+                mine, scoring.extra_lines(remaining, per_case[source], len(mine)), strict=True
+            ):
+                lines.append((source, amount, f"{cname} {number}", pid, None))
+        return lines
+
+
+def _rank(assessment: Assessment) -> None:
+    sheets = list(ScoreSheet.objects.filter(assessment=assessment).only("id", "level", "street_id", "rate"))
+    by_level = defaultdict(list)
+    by_street = defaultdict(list)
+    for sheet in sheets:
+        by_level[sheet.level].append((sheet.id, sheet.rate))
+        by_street[(sheet.level, sheet.street_id)].append((sheet.id, sheet.rate))
+    city_ranks, street_ranks = {}, {}
+    for rows in by_level.values():
+        city_ranks.update(scoring.competition_ranks(rows))
+    for (_level, street_id), rows in by_street.items():
+        if street_id is not None:
+            street_ranks.update(scoring.competition_ranks(rows))
+    for sheet in sheets:
+        sheet.rank_city = city_ranks.get(sheet.id)
+        sheet.rank_street = street_ranks.get(sheet.id)
+    ScoreSheet.objects.bulk_update(sheets, ["rank_city", "rank_street"], batch_size=1000)
+
+
+def _red_flags(assessment: Assessment) -> None:
+    ruleset = assessment.ruleset
+    RedFlag.objects.filter(assessment=assessment).delete()
+    rows = ScoreSheet.objects.filter(assessment=assessment, level=ruleset.flag_level, street__isnull=False).values_list(
+        "id", "street_id", "rate"
+    )
+    by_street = defaultdict(list)
+    for sheet_id, street_id, rate in rows:
+        by_street[street_id].append((sheet_id, rate))
+    flags = [
+        RedFlag(assessment=assessment, street_id=street_id, sheet_id=sheet_id)
+        for street_id, rates in by_street.items()
+        for sheet_id in scoring.red_flag_holders(rates, ruleset.red_flag_threshold)
+    ]
+    RedFlag.objects.bulk_create(flags)

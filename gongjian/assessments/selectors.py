@@ -1,0 +1,156 @@
+"""Reads of assessments, scoped through the access module.
+
+Who sees what: the city office and city leaders see every sheet; a street sees the sheets of its
+units; a community or compound sees its own sheet (and those of its subtree). Once a month is
+published, everyone with assessment access also sees the rankings (unit, score rate and rank) and
+the red flags — "published rankings say so" — but still not other units' sheets in detail."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet, Sum
+from django.http import Http404
+
+from gongjian.accounts.access import Actor, Perm, get_scoped_or_404, restrict
+from gongjian.assessments.choices import AssessmentStatus
+from gongjian.assessments.models import (
+    Adjustment,
+    Assessment,
+    Deduction,
+    ItemScore,
+    RedFlag,
+    RuleItem,
+    RuleSet,
+    Sanction,
+    ScoreSheet,
+)
+from gongjian.organizations.models import Unit
+
+
+def city_of(actor: Actor) -> Unit | None:
+    """The city the actor works in (assessments are per city)."""
+    from gongjian.organizations.tree import ancestor_ids_sql
+
+    unit_ids = [g.unit_id for g in actor.grants if g.unit_id] or sorted(actor.paired_community_ids)
+    if not unit_ids:
+        return None
+    return Unit.objects.filter(id__in=ancestor_ids_sql(unit_ids), level="city").order_by("id").first()
+
+
+def rulesets(*, actor: Actor) -> QuerySet[RuleSet]:
+    return restrict(RuleSet.objects.all(), actor, Perm.ASSESSMENT_VIEW, unit_field="city").order_by("-effective_from")
+
+
+def ruleset_get(*, actor: Actor, ruleset_id) -> RuleSet:
+    return get_scoped_or_404(RuleSet.objects.all(), actor, Perm.ASSESSMENT_VIEW, unit_field="city", pk=ruleset_id)
+
+
+def ruleset_items(ruleset: RuleSet) -> list[RuleItem]:
+    return list(ruleset.items.order_by("position", "id"))
+
+
+def assessments(*, actor: Actor) -> QuerySet[Assessment]:
+    """Months whose city the actor belongs to (any unit inside it)."""
+    city = city_of(actor)
+    if city is None or not actor.has_perm(Perm.ASSESSMENT_VIEW):
+        return Assessment.objects.none()
+    return Assessment.objects.filter(city=city).select_related("ruleset").order_by("-month")
+
+
+def assessment_get(*, actor: Actor, month: datetime.date) -> Assessment:
+    found = assessments(actor=actor).filter(month=month.replace(day=1)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def sheets_visible(*, actor: Actor, assessment: Assessment) -> QuerySet[ScoreSheet]:
+    """Sheets the actor may open in full (their own units' and their subtree's)."""
+    return restrict(
+        ScoreSheet.objects.filter(assessment=assessment), actor, Perm.ASSESSMENT_VIEW, unit_field="unit"
+    ).select_related("unit", "street")
+
+
+def rankings(
+    *, actor: Actor, assessment: Assessment, level: str | None = None, street_id: int | None = None
+) -> QuerySet[ScoreSheet]:
+    """The ranking table: every sheet once the month is published, else only the visible ones."""
+    if assessment.status == AssessmentStatus.PUBLISHED:
+        sheets = ScoreSheet.objects.filter(assessment=assessment).select_related("unit", "street")
+    else:
+        sheets = sheets_visible(actor=actor, assessment=assessment)
+    if level:
+        sheets = sheets.filter(level=level)
+    if street_id:
+        sheets = sheets.filter(street_id=street_id)
+    return sheets.annotate(adjusted=Sum("adjustments__points")).order_by("level", "rank_city", "unit__code")
+
+
+def sheet_get(*, actor: Actor, assessment: Assessment, unit_id) -> ScoreSheet:
+    return get_scoped_or_404(
+        ScoreSheet.objects.filter(assessment=assessment).select_related("unit", "street", "assessment"),
+        actor,
+        Perm.ASSESSMENT_VIEW,
+        unit_field="unit",
+        unit_id=unit_id,
+    )
+
+
+def sheet_detail(sheet: ScoreSheet) -> dict:
+    """Items with their deduction lines (and each line's problem, photo and inspector)."""
+    deductions = Deduction.objects.select_related(
+        "problem", "problem__category", "problem__reporter", "manual_entry", "manual_entry__author"
+    ).prefetch_related("problem__photos")
+    items = list(
+        ItemScore.objects.filter(sheet=sheet)
+        .select_related("item", "item__parent")
+        .prefetch_related(Prefetch("deductions", queryset=deductions.order_by("id")))
+        .order_by("item__position")
+    )
+    adjustments = list(Adjustment.objects.filter(sheet=sheet).select_related("author", "item"))
+    adjusted = sum((a.points for a in adjustments), Decimal("0"))
+    return {
+        "items": items,
+        "adjustments": adjustments,
+        "final_score": sheet.score + adjusted,
+        "final_rate": ((sheet.score + adjusted) / sheet.max_score) if sheet.max_score else Decimal("0"),
+    }
+
+
+def unit_trend(*, actor: Actor, unit: Unit, limit: int = 12) -> list[dict]:
+    sheets = (
+        restrict(ScoreSheet.objects.filter(unit=unit), actor, Perm.ASSESSMENT_VIEW, unit_field="unit")
+        .select_related("assessment")
+        .order_by("-assessment__month")[:limit]
+    )
+    return [
+        {"month": f"{s.assessment.month:%Y-%m}", "rate": float(s.rate), "rank_city": s.rank_city}
+        for s in reversed(list(sheets))
+    ]
+
+
+def red_flags(*, assessment: Assessment) -> QuerySet[RedFlag]:
+    return (
+        RedFlag.objects.filter(assessment=assessment)
+        .select_related("street", "sheet", "sheet__unit")
+        .order_by("street__code", "sheet__unit__code")
+    )
+
+
+def flag_history(*, unit: Unit) -> QuerySet[RedFlag]:
+    return RedFlag.objects.filter(sheet__unit=unit).select_related("assessment").order_by("-assessment__month")
+
+
+def red_and_black_lists(*, assessment: Assessment, level: str) -> tuple[list[ScoreSheet], list[ScoreSheet]]:
+    """City-wide top and bottom N (N from the rule set)."""
+    size = assessment.ruleset.list_size
+    sheets = ScoreSheet.objects.filter(assessment=assessment, level=level).select_related("unit", "street")
+    top = list(sheets.order_by("rank_city", "unit__code")[:size])
+    bottom = list(sheets.order_by("-rate", "unit__code").reverse()[:size])
+    return top, bottom
+
+
+def sanctions(*, assessment: Assessment) -> QuerySet[Sanction]:
+    return Sanction.objects.filter(assessment=assessment).select_related("unit").order_by("kind", "unit__code")
