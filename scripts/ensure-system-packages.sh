@@ -7,9 +7,13 @@ set -uo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+# WeasyPrint (PDF documents) needs Pango; pdftoppm renders PDF pages to PNG in the tests.
+ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing+=(libpango-1.0-0)
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing+=(libpangoft2-1.0-0)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages: chromium and Noto CJK fonts present"
+  echo "system packages: chromium, Noto CJK fonts, Pango and poppler present"
   exit 0
 fi
 
