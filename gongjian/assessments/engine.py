@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,7 @@ from gongjian.assessments.models import Assessment, Deduction, ItemScore, Manual
 from gongjian.inspections import indicators
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.models import Problem
-from gongjian.inspections.selectors import cohort_aggregates, month_bounds
+from gongjian.inspections.selectors import cohort_aggregates, month_bounds, rectified_on_time_q
 from gongjian.organizations.models import Unit
 from gongjian.organizations.tree import subtree_ids_sql
 
@@ -151,7 +150,7 @@ class _StreetBatch:
                 self.relapsed[unit_id].append(row)
         # Overdue counts in the month its deadline passed.
         overdue = in_scope.filter(deadline__gte=start, deadline__lt=end, deadline__lte=as_of).exclude(
-            submitted_at__lte=F("deadline")
+            rectified_on_time_q()
         )
         self.overdue = defaultdict(list)
         for pid, unit_id, code, number, cname in overdue.values_list(

@@ -84,6 +84,11 @@ def _months(now: datetime.datetime) -> list[datetime.datetime]:
     return months
 
 
+def demo_months() -> list[datetime.date]:
+    """The first days of the six months the demo covers, ending with this month."""
+    return [m.date() for m in _months(timezone.localtime())]
+
+
 def build_demo_inspections(seed: int = 2026) -> int:
     """Create the six months once; return the number of problems created (0 when already there)."""
     inspector = User.objects.get(username="inspector1")

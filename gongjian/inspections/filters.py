@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -33,21 +35,21 @@ class ProblemFilterForm(forms.Form):
         return data
 
 
-class MonthField(forms.CharField):
-    """YYYY-MM."""
+class MonthField(forms.Field):
+    """A month written YYYY-MM, cleaned to the first day of that month."""
 
     def to_python(self, value):
-        import datetime
-
-        value = super().to_python(value)
+        value = (value or "").strip()
         if not value:
             return None
         try:
+            if len(value) != 7:
+                raise ValueError(value)
             return datetime.datetime.strptime(value, "%Y-%m").date()
         except ValueError:
             raise ValidationError(_("Give the month as YYYY-MM."), code="invalid")
 
 
 class StatsFilterForm(forms.Form):
-    month = MonthField(label=_("Month"), required=False, max_length=7)
+    month = MonthField(label=_("Month"), required=False)
     unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1)

@@ -147,8 +147,12 @@ class Problem(TimeStampedModel):
 
     @property
     def is_late(self) -> bool:
-        """The rectification in hand was submitted after the deadline."""
-        return self.submitted_at is not None and self.submitted_at > self.deadline
+        """The rectification in hand (awaiting re-check or accepted) was submitted after the deadline."""
+        return (
+            self.status in (ProblemStatus.SUBMITTED, ProblemStatus.CLOSED)
+            and self.submitted_at is not None
+            and self.submitted_at > self.deadline
+        )
 
     @property
     def is_relapse(self) -> bool:

@@ -155,7 +155,7 @@ def work_queue(*, actor: Actor, limit: int = 50) -> dict[str, QuerySet[Problem]]
             actor,
             Perm.PROBLEM_EXTEND,
             unit_field="problem__unit",
-        ).filter(status=ExtensionStatus.PENDING)[:limit],
+        ).filter(status=ExtensionStatus.PENDING, problem__status=ProblemStatus.OPEN)[:limit],
     }
 
 
@@ -205,11 +205,21 @@ def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.date
     return start, next_month
 
 
+def rectified_on_time_q() -> Q:
+    """The rectification in hand (awaiting re-check, or accepted) came by the deadline. A problem
+    sent back for rework is open again, so its earlier submission no longer counts."""
+    return Q(
+        status__in=[ProblemStatus.SUBMITTED, ProblemStatus.CLOSED],
+        submitted_at__isnull=False,
+        submitted_at__lte=F("deadline"),
+    )
+
+
 def cohort_aggregates(as_of: datetime.datetime) -> dict:
     """Conditional counts over a cohort of problems, all in one SQL aggregate."""
     not_void = ~Q(status=ProblemStatus.VOID)
     due = not_void & (Q(status=ProblemStatus.CLOSED) | Q(deadline__lte=as_of))
-    on_time = Q(submitted_at__isnull=False, submitted_at__lte=F("deadline"))
+    on_time = rectified_on_time_q()
     return {
         "found": Count("id", filter=not_void),
         "void": Count("id", filter=Q(status=ProblemStatus.VOID)),

@@ -252,7 +252,8 @@ def capacity_for(user, problem: Problem) -> workflow.Capacity:
 
 
 def _locked(problem: Problem, expected_version: int | None) -> Problem:
-    current = Problem.objects.select_for_update().select_related("category").get(pk=problem.pk)
+    # Lock the problem row only (not its category, which every problem of the kind shares).
+    current = Problem.objects.select_for_update(of=("self",)).select_related("category").get(pk=problem.pk)
     if expected_version is not None and current.version != expected_version:
         raise Conflict(_("This problem has changed since you opened it. Reload the page and try again."))
     return current
@@ -380,7 +381,7 @@ def problem_void(
         target=problem,
         from_state=before,
         to_state=problem.status,
-        note=reason,
+        note=problem.void_reason,
         at=now,
     )
     return problem

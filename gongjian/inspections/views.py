@@ -261,6 +261,8 @@ def extension_decide(request, pk: int):
 @login_required
 def photo(request, pk: int, kind: str):
     """Serve a photo file after checking that the user may see its problem."""
+    if kind not in ("full", "thumb"):
+        raise Http404
     record = selectors.photo_get(actor=actor_for(request.user), photo_id=pk)
     field = record.thumbnail if kind == "thumb" else record.file
     try:

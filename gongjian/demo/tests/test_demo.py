@@ -2,12 +2,15 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 from rest_framework.test import APIClient
 
 from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.accounts.models import Membership, User
+from gongjian.assessments.models import Assessment, RuleSet, ScoreSheet
 from gongjian.core.models import AuditEvent
-from gongjian.demo.city import DEMO_PASSWORD
+from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
+from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +20,8 @@ ACCOUNTS = ["city", "leader1", "street1", "community1", "community2", "compound1
 
 @pytest.fixture
 def demo_city():
-    call_command("demo", stdout=io.StringIO())
+    """The city and accounts only (fast); the full demo command is exercised once below."""
+    build_demo_city()
 
 
 def test_the_demo_city_is_big_enough(demo_city):
@@ -31,13 +35,27 @@ def test_the_demo_city_is_big_enough(demo_city):
     assert all("\u4e00" <= ch <= "\u9fff" for ch in city_name), "names are Chinese"
 
 
-def test_running_the_demo_twice_duplicates_nothing(demo_city):
-    before = (Unit.objects.count(), User.objects.count(), Membership.objects.count(), Pairing.objects.count())
-    creations = AuditEvent.objects.filter(action__endswith=".create").count()
+def test_the_demo_command_builds_six_months_and_running_it_twice_duplicates_nothing():
+    """GIVEN an empty database WHEN `manage.py demo` runs twice THEN the second run adds nothing,
+    and the first left problems in every state and six assessed months, the last unpublished."""
     call_command("demo", stdout=io.StringIO())
-    after = (Unit.objects.count(), User.objects.count(), Membership.objects.count(), Pairing.objects.count())
-    assert after == before
+    tables = (Unit, User, Membership, Pairing, Problem, RuleSet, Assessment, ScoreSheet)
+    before = [model.objects.count() for model in tables]
+    creations = AuditEvent.objects.filter(action__endswith=".create").count()
+    output = io.StringIO()
+    call_command("demo", stdout=output)
+    assert [model.objects.count() for model in tables] == before
     assert AuditEvent.objects.filter(action__endswith=".create").count() == creations
+    assert "gongjian-demo" in output.getvalue()
+
+    statuses = set(Problem.objects.values_list("status", flat=True))
+    assert statuses == {"open", "submitted", "closed", "void"}
+    assert Problem.objects.filter(relapse_of__isnull=False).exists()
+    assert Problem.objects.filter(rework_count__gt=0).exists()
+    top = Problem.objects.values("category__code").annotate(n=Count("id")).order_by("-n").first()
+    assert top["category__code"] == "06036", "clutter is the largest share, as in the speech"
+    months = list(Assessment.objects.order_by("month").values_list("status", flat=True))
+    assert months == ["published"] * 5 + ["computed"]
 
 
 @pytest.mark.parametrize("username", ACCOUNTS)

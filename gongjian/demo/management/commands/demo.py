@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
+from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
-from gongjian.demo.inspections import build_demo_inspections
+from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Unit
 
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         )
         created = build_demo_inspections()
         self.stdout.write(f"Problems: {Problem.objects.count()} ({created} created now)")
+        published = build_demo_assessments(months=demo_months())
+        self.stdout.write(f"Assessments: six months computed, {published} published (the last is left to publish)")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")
