@@ -20,6 +20,9 @@ env -u DJANGO_ALLOW_ASYNC_UNSAFE DJANGO_SETTINGS_MODULE=config.settings DEBUG=0 
 echo "== makemigrations --check"
 $PY manage.py makemigrations --check --dry-run
 
+echo "== OpenAPI schema"
+$PY manage.py spectacular --validate --fail-on-warn --file /dev/null
+
 TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 pg_reachable=0
 if $PY scripts/db_reachable.py "$TEST_DATABASE_URL"; then
