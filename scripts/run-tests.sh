@@ -17,6 +17,12 @@ env -u DJANGO_ALLOW_ASYNC_UNSAFE DJANGO_SETTINGS_MODULE=config.settings DEBUG=0 
   SECRET_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')" \
   $PY manage.py check --deploy --fail-level ERROR
 
+echo "== collectstatic (production storage: hashed names, every referenced file present)"
+static_tmp=$(mktemp -d)
+env -u DJANGO_ALLOW_ASYNC_UNSAFE DJANGO_SETTINGS_MODULE=config.settings DEBUG=0 ALLOWED_HOSTS=gongjian.example \
+  SECRET_KEY=collectstatic-check-only STATIC_ROOT="$static_tmp" $PY manage.py collectstatic --noinput -v0
+rm -rf "$static_tmp"
+
 echo "== makemigrations --check"
 $PY manage.py makemigrations --check --dry-run
 
