@@ -40,6 +40,13 @@ class Perm(StrEnum):
     CATEGORY_MANAGE = "category.manage"
     ASSESSMENT_VIEW = "assessment.view"  # the sheets of one's own units and the published rankings
     ASSESSMENT_MANAGE = "assessment.manage"  # rule sets, computing, publishing, manual scores, adjustments
+    # Participation (gongjian/participation): pairings, volunteers, activities.
+    PARTICIPATION_VIEW = "participation.view"  # pairings, activities, indices, rankings
+    VOLUNTEER_VIEW = "volunteer.view"  # volunteer lists, with phone and ID number masked
+    VOLUNTEER_MANAGE = "volunteer.manage"  # register, review, import, sanctions
+    PERSONAL_DATA_VIEW = "volunteer.personal_data"  # phone and ID number in full (each view audited)
+    ACTIVITY_MANAGE = "activity.manage"  # record activities, attendance, volunteer hours, photos
+    PAIRING_MANAGE = "pairing.manage"  # letters, obligations, leaders, themes of the month
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -56,6 +63,23 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     # A volunteer sees their community, not its case files.
     Role.VOLUNTEER: frozenset({Perm.UNIT_VIEW}),
 }
+# Participation, added to the roles above (a volunteer sees only their own record: not a Perm).
+_PARTICIPATION_PERMS: dict[str, set[Perm]] = {
+    Role.CITY_LEADER: {Perm.PARTICIPATION_VIEW, Perm.VOLUNTEER_VIEW},
+    Role.STREET_OFFICER: {Perm.PARTICIPATION_VIEW, Perm.VOLUNTEER_VIEW, Perm.ACTIVITY_MANAGE, Perm.PAIRING_MANAGE},
+    Role.COMMUNITY_WORKER: {
+        Perm.PARTICIPATION_VIEW,
+        Perm.VOLUNTEER_VIEW,
+        Perm.VOLUNTEER_MANAGE,
+        Perm.PERSONAL_DATA_VIEW,
+        Perm.ACTIVITY_MANAGE,
+    },
+    Role.COMPOUND_MANAGER: {Perm.PARTICIPATION_VIEW},
+    Role.INSPECTOR: {Perm.PARTICIPATION_VIEW},
+    Role.COBUILD_LIAISON: {Perm.PARTICIPATION_VIEW},
+}
+for _role, _extra in _PARTICIPATION_PERMS.items():
+    ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
 
 
 @dataclass(frozen=True)
@@ -63,6 +87,7 @@ class Grant:
     role: str
     unit_id: int | None
     cobuild_unit_id: int | None
+    unit_level: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +108,12 @@ class Actor:
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def level_of(self, unit_id: int) -> str:
+        """The level of one of the actor's root units ("" when unknown)."""
+        if unit_id in self.paired_community_ids:
+            return "community"
+        return next((g.unit_level for g in self.grants if g.unit_id == unit_id), "")
 
     def has_perm(self, perm: Perm) -> bool:
         if self.is_superuser:
@@ -119,8 +150,10 @@ def actor_for(user) -> Actor:
     from gongjian.accounts.models import Membership
 
     grants = tuple(
-        Grant(role=m.role, unit_id=m.unit_id, cobuild_unit_id=m.cobuild_unit_id)
-        for m in Membership.objects.filter(user=user, is_active=True).only("role", "unit_id", "cobuild_unit_id")
+        Grant(role=role, unit_id=unit_id, cobuild_unit_id=cobuild_unit_id, unit_level=level or "")
+        for role, unit_id, cobuild_unit_id, level in Membership.objects.filter(user=user, is_active=True).values_list(
+            "role", "unit_id", "cobuild_unit_id", "unit__level"
+        )
     )
     cobuild_ids = {g.cobuild_unit_id for g in grants if g.role == Role.COBUILD_LIAISON and g.cobuild_unit_id}
     actor = Actor(
@@ -166,8 +199,31 @@ def restrict(queryset: QuerySet, actor: Actor, perm: Perm, *, unit_field: str = 
         return queryset.none()
     from gongjian.organizations.tree import subtree_ids_sql
 
+    scope_columns = getattr(queryset.model, "SCOPE_COLUMNS", None) if unit_field == "unit" else None
+    if scope_columns:
+        return queryset.filter(_scope_by_columns(actor, roots, scope_columns))
     lookup = "id__in" if unit_field in ("id", "pk") else f"{unit_field}__in"
     return queryset.filter(**{lookup: subtree_ids_sql(roots)})
+
+
+def _scope_by_columns(actor: Actor, roots: frozenset[int], columns: dict[str, str]) -> Q:
+    """Scope through a model's denormalised ancestor columns (``SCOPE_COLUMNS``: level → column
+    holding the row's ancestor-or-self at that level) instead of a recursive subquery: an indexed
+    equality the database can combine with ordering and other filters. Roots at a level without a
+    column fall back to the recursive subquery."""
+    from gongjian.organizations.tree import subtree_ids_sql
+
+    by_level: dict[str, list[int]] = {}
+    for root in sorted(roots):
+        by_level.setdefault(actor.level_of(root), []).append(root)
+    condition = Q(pk__in=[])
+    for level, ids in by_level.items():
+        column = columns.get(level)
+        if column:
+            condition |= Q(**{f"{column}__in": ids})
+        else:
+            condition |= Q(unit_id__in=subtree_ids_sql(ids))
+    return condition
 
 
 def get_scoped_or_404(queryset: QuerySet, actor: Actor, perm: Perm, *, unit_field: str = "unit", **lookup):

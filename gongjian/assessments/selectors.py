@@ -40,11 +40,18 @@ def city_of(actor: Actor) -> Unit | None:
 
 
 def rulesets(*, actor: Actor) -> QuerySet[RuleSet]:
-    return restrict(RuleSet.objects.all(), actor, Perm.ASSESSMENT_VIEW, unit_field="city").order_by("-effective_from")
+    """The rules are public inside the city: everyone assessed by them may read them."""
+    city = city_of(actor)
+    if city is None or not actor.has_perm(Perm.ASSESSMENT_VIEW):
+        return RuleSet.objects.none()
+    return RuleSet.objects.filter(city=city).order_by("-effective_from")
 
 
 def ruleset_get(*, actor: Actor, ruleset_id) -> RuleSet:
-    return get_scoped_or_404(RuleSet.objects.all(), actor, Perm.ASSESSMENT_VIEW, unit_field="city", pk=ruleset_id)
+    try:
+        return rulesets(actor=actor).get(pk=ruleset_id)
+    except (RuleSet.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def ruleset_items(ruleset: RuleSet) -> list[RuleItem]:

@@ -6,3 +6,14 @@ class InspectionsConfig(AppConfig):
     name = "gongjian.inspections"
     label = "inspections"
     verbose_name = _("Inspections and rectification")
+
+    def ready(self) -> None:
+        from gongjian.organizations.signals import unit_moved
+
+        unit_moved.connect(_refresh_problem_scope, dispatch_uid="inspections.problem_scope")
+
+
+def _refresh_problem_scope(sender, unit_ids, **kwargs) -> None:
+    from gongjian.inspections.services import problems_rescope
+
+    problems_rescope(unit_ids=unit_ids)

@@ -85,6 +85,12 @@ class Problem(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="problems",
     )
+    # The responsible unit's ancestors, copied at report time (and kept in step when a unit moves)
+    # so that scoping and per-street statistics are indexed equalities, not tree walks.
+    city = models.ForeignKey("organizations.Unit", null=True, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("organizations.Unit", null=True, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey("organizations.Unit", null=True, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey("organizations.Unit", null=True, on_delete=models.PROTECT, related_name="+")
     inspection = models.ForeignKey(
         Inspection,
         verbose_name=_("inspection round"),
@@ -121,12 +127,24 @@ class Problem(TimeStampedModel):
     # Bumped by every transition, so a decision taken on a stale page is refused.
     version = models.PositiveIntegerField(default=1)
 
+    # For the access module: level → the column holding the ancestor-or-self at that level.
+    SCOPE_COLUMNS = {
+        "city": "city_id",
+        "district": "district_id",
+        "street": "street_id",
+        "community": "community_id",
+        "compound": "unit_id",
+    }
+
     class Meta:
         verbose_name = _("problem")
         verbose_name_plural = _("problems")
         ordering = ["-found_at", "-id"]
         indexes = [
             models.Index(fields=["unit", "found_at"], name="problem_unit_found_idx"),
+            models.Index(fields=["city", "found_at"], name="problem_city_found_idx"),
+            models.Index(fields=["street", "found_at"], name="problem_street_found_idx"),
+            models.Index(fields=["community", "found_at"], name="problem_community_found_idx"),
             models.Index(fields=["found_at"], name="problem_found_idx"),
             models.Index(fields=["status", "deadline"], name="problem_status_deadline_idx"),
             models.Index(fields=["category", "unit", "closed_at"], name="problem_relapse_idx"),

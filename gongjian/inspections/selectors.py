@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,7 +42,7 @@ def problem_list(
     if category:
         problems = problems.filter(category__code=category)
     if unit is not None:
-        problems = problems.filter(unit_id__in=subtree_ids_sql([unit]))
+        problems = in_subtree(problems, unit)
     now = timezone.now()
     overdue_q = Q(status=ProblemStatus.OPEN, deadline__lt=now)
     if overdue is True:
@@ -61,6 +60,15 @@ def problem_list(
     if q:
         problems = problems.filter(Q(number__startswith=q) | Q(address__icontains=q))
     return problems.select_related("category", "unit").order_by("-found_at", "-id")
+
+
+def in_subtree(problems: QuerySet[Problem], unit_id: int) -> QuerySet[Problem]:
+    """Problems at a unit or below it, through the scope column of the unit's level."""
+    level = Unit.objects.filter(pk=unit_id).values_list("level", flat=True).first()
+    column = Problem.SCOPE_COLUMNS.get(level)
+    if column:
+        return problems.filter(**{column: unit_id})
+    return problems.filter(unit_id__in=subtree_ids_sql([unit_id]))
 
 
 def problem_get(*, actor: Actor, problem_id) -> Problem:
@@ -257,7 +265,7 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
     as_of = min(timezone.now(), end)
     scoped = problems_visible(actor=actor)
     if unit is not None:
-        scoped = scoped.filter(unit_id__in=subtree_ids_sql([unit.pk]))
+        scoped = in_subtree(scoped, unit.pk)
     cohort = scoped.filter(found_at__gte=start, found_at__lt=end)
     aggregates = cohort_aggregates(as_of)
     counts = indicators.CohortCounts(**cohort.aggregate(**aggregates))
@@ -271,16 +279,7 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
     shares = indicators.category_shares([(r["category__code"], r["category__name"], r["n"]) for r in category_rows])
     by_unit = cohort.values("unit_id").annotate(**aggregates).order_by()
     by_street, by_community = _roll_up(list(by_unit))
-    trend_start = month_bounds(_months_back(month, 11))[0]
-    trend_rows = (
-        scoped.filter(found_at__gte=trend_start, found_at__lt=end)
-        .exclude(status=ProblemStatus.VOID)
-        .annotate(m=TruncMonth("found_at"))
-        .values("m")
-        .annotate(n=Count("id"), closed=Count("id", filter=Q(status=ProblemStatus.CLOSED)))
-        .order_by("m")
-    )
-    trend = [{"month": f"{r['m']:%Y-%m}", "found": r["n"], "closed": r["closed"]} for r in trend_rows]
+    trend = _trend(scoped, month)
     return ProblemStats(
         month=month,
         unit=unit,
@@ -292,6 +291,27 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
         by_community=by_community,
         trend=trend,
     )
+
+
+def _trend(scoped: QuerySet[Problem], month: datetime.date, months: int = 12) -> list[dict]:
+    """Found and closed per month for the last ``months`` months, in one aggregate over the date
+    range (conditional counts per month: no per-row date function, so the found_at index serves)."""
+    bounds = [month_bounds(_months_back(month, back)) for back in range(months - 1, -1, -1)]
+    aggregates = {}
+    for index, (start, end) in enumerate(bounds):
+        in_month = Q(found_at__gte=start, found_at__lt=end)
+        aggregates[f"found_{index}"] = Count("id", filter=in_month)
+        aggregates[f"closed_{index}"] = Count("id", filter=in_month & Q(status=ProblemStatus.CLOSED))
+    row = (
+        scoped.filter(found_at__gte=bounds[0][0], found_at__lt=bounds[-1][1])
+        .exclude(status=ProblemStatus.VOID)
+        .aggregate(**aggregates)
+    )
+    return [
+        {"month": f"{timezone.localtime(start):%Y-%m}", "found": row[f"found_{i}"], "closed": row[f"closed_{i}"]}
+        for i, (start, _end) in enumerate(bounds)
+        if row[f"found_{i}"]
+    ]
 
 
 def _months_back(month: datetime.date, n: int) -> datetime.date:

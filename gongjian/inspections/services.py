@@ -38,6 +38,7 @@ from gongjian.inspections.models import (
 from gongjian.inspections.photos import PhotoRejected, ProcessedPhoto, process_photo
 from gongjian.inspections.workdays import deadline_for
 from gongjian.organizations.models import Unit
+from gongjian.organizations.tree import ancestry
 
 RESPONSIBLE_LEVELS = ("compound", "community")
 
@@ -160,6 +161,26 @@ def relapse_origin_find(
     return None
 
 
+def scope_columns_for(unit: Unit) -> dict[str, int | None]:
+    """The values of ``Problem.SCOPE_COLUMNS`` for a problem at ``unit``."""
+    chain = ancestry(unit.pk)
+    return {
+        "city_id": chain.get("city"),
+        "district_id": chain.get("district"),
+        "street_id": chain.get("street"),
+        "community_id": chain.get("community"),
+    }
+
+
+@transaction.atomic
+def problems_rescope(*, unit_ids: Iterable[int]) -> int:
+    """Refresh the scope columns of the problems at these units (after units moved in the tree)."""
+    changed = 0
+    for unit in Unit.objects.filter(id__in=list(unit_ids)):
+        changed += Problem.objects.filter(unit=unit).update(**scope_columns_for(unit))
+    return changed
+
+
 def _check_coordinates(latitude, longitude) -> None:
     if (latitude is None) != (longitude is None):
         raise ValidationError({"lat": _("Give both latitude and longitude, or neither.")})
@@ -208,6 +229,7 @@ def problem_report(
     deadline = deadline_for(local_found, category.deadline_amount, category.deadline_unit)
     with _files_cleaned_on_failure() as written, transaction.atomic():
         problem = Problem.objects.create(
+            **scope_columns_for(unit),
             number=case_number_next(category_code=category.code, day=local_found.date()),
             category=category,
             unit=unit,

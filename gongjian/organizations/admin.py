@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from gongjian.core.admin_site import AuditedModelAdmin
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit
+from gongjian.organizations.signals import announce_move
 
 
 @admin.register(Unit)
@@ -11,6 +12,11 @@ class UnitAdmin(AuditedModelAdmin):
     search_fields = ["code", "name"]
     raw_id_fields = ["parent"]
     list_select_related = ["parent"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "parent" in form.changed_data:
+            announce_move(obj)
 
 
 @admin.register(CobuildUnit)

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from gongjian.core.audit import audit_record, model_changes, snapshot
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit
+from gongjian.organizations.signals import announce_move
 
 _UNIT_FIELDS = ["code", "name", "level", "parent", "latitude", "longitude"]
 
@@ -46,6 +47,8 @@ def unit_update(*, actor, unit: Unit, **fields) -> Unit:
     changes = model_changes(before, snapshot(unit, _UNIT_FIELDS))
     if changes:
         audit_record(actor=actor, action="unit.update", target=unit, changes=changes)
+    if "parent" in changes:
+        announce_move(unit)
     return unit
 
 

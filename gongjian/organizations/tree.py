@@ -57,3 +57,10 @@ def ancestors(unit: Unit) -> list[Unit]:
 
 def subtree(root_ids: Iterable[int]):
     return Unit.objects.filter(id__in=subtree_ids_sql(root_ids))
+
+
+def ancestry(unit_id: int) -> dict[str, int]:
+    """``{level: unit id}`` of the unit and each of its ancestors (one query): the values a row
+    copies into its scope columns."""
+    rows = Unit.objects.filter(id__in=ancestor_ids_sql([unit_id])).values_list("id", "level")
+    return {level: pk for pk, level in rows}

@@ -72,7 +72,18 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
     ("who", "allowed"),
     [
         ("city_admin", set(Perm)),
-        ("city_leader", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW, Perm.MEMBER_VIEW, Perm.AUDIT_VIEW}),
+        (
+            "city_leader",
+            {
+                Perm.UNIT_VIEW,
+                Perm.PROBLEM_VIEW,
+                Perm.ASSESSMENT_VIEW,
+                Perm.MEMBER_VIEW,
+                Perm.AUDIT_VIEW,
+                Perm.PARTICIPATION_VIEW,
+                Perm.VOLUNTEER_VIEW,
+            },
+        ),
         (
             "street_officer",
             {
@@ -83,13 +94,31 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
                 Perm.PROBLEM_REPORT,
                 Perm.PROBLEM_VOID,
                 Perm.PROBLEM_EXTEND,
+                Perm.PARTICIPATION_VIEW,
+                Perm.VOLUNTEER_VIEW,
+                Perm.ACTIVITY_MANAGE,
+                Perm.PAIRING_MANAGE,
             },
         ),
         (
             "community_worker",
-            {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW, Perm.MEMBER_VIEW, Perm.PROBLEM_RECTIFY},
+            {
+                Perm.UNIT_VIEW,
+                Perm.PROBLEM_VIEW,
+                Perm.ASSESSMENT_VIEW,
+                Perm.MEMBER_VIEW,
+                Perm.PROBLEM_RECTIFY,
+                Perm.PARTICIPATION_VIEW,
+                Perm.VOLUNTEER_VIEW,
+                Perm.VOLUNTEER_MANAGE,
+                Perm.PERSONAL_DATA_VIEW,
+                Perm.ACTIVITY_MANAGE,
+            },
         ),
-        ("compound_manager", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW, Perm.PROBLEM_RECTIFY}),
+        (
+            "compound_manager",
+            {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW, Perm.PROBLEM_RECTIFY, Perm.PARTICIPATION_VIEW},
+        ),
         (
             "inspector",
             {
@@ -99,9 +128,10 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
                 Perm.PROBLEM_REPORT,
                 Perm.PROBLEM_REVIEW,
                 Perm.PROBLEM_VOID,
+                Perm.PARTICIPATION_VIEW,
             },
         ),
-        ("liaison", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}),
+        ("liaison", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW, Perm.PARTICIPATION_VIEW}),
         ("volunteer", {Perm.UNIT_VIEW}),
         ("outsider", set()),
     ],

@@ -135,6 +135,15 @@ class ProblemFactory(factory.django.DjangoModelFactory):
     deadline = factory.LazyAttribute(lambda p: p.found_at + datetime.timedelta(days=2))
     original_deadline = factory.LazyAttribute(lambda p: p.deadline)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Like the service, copy the unit's ancestry into the scope columns.
+        from gongjian.inspections.services import scope_columns_for
+
+        for column, value in scope_columns_for(kwargs["unit"]).items():
+            kwargs.setdefault(column, value)
+        return super()._create(model_class, *args, **kwargs)
+
 
 def reported(user, unit, *, code: str = "06036", now: datetime.datetime | None = None, photos=None, **kw) -> Problem:
     """A problem reported through the service, with one photo unless ``photos`` are given."""
