@@ -2,12 +2,15 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from gongjian.api import views
+from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
 
 router = DefaultRouter()
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("categories", CategoryViewSet, basename="category")
+router.register("rulesets", RuleSetViewSet, basename="ruleset")
+router.register("assessments", AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -3,19 +3,22 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.accounts.access import Perm, actor_for
 
-# (label, url name, permission needed or None for every signed-in user). Later apps add rows.
+# (menu, label, url name, permission needed or None for every signed-in user). Items of the same
+# menu become one dropdown where the menu first appears; menu None is a top-level link.
+INSPECTIONS, SYSTEM = _("Inspections"), _("System")
 NAV_ITEMS = [
-    (_("Home"), "home", None),
-    (_("Work queue"), "problems:queue", Perm.PROBLEM_VIEW),
-    (_("Report a problem"), "problems:report", Perm.PROBLEM_REPORT),
-    (_("Problems"), "problems:list", Perm.PROBLEM_VIEW),
-    (_("Map"), "problems:map", Perm.PROBLEM_VIEW),
-    (_("Inspection rounds"), "problems:rounds", Perm.PROBLEM_VIEW),
-    (_("Statistics"), "problems:stats", Perm.PROBLEM_VIEW),
-    (_("Units"), "units:browse", Perm.UNIT_VIEW),
-    (_("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
-    (_("Administration"), "admin:index", Perm.ADMIN_SITE),
-    (_("API docs"), "api-docs", None),
+    (None, _("Home"), "home", None),
+    (INSPECTIONS, _("Work queue"), "problems:queue", Perm.PROBLEM_VIEW),
+    (INSPECTIONS, _("Report a problem"), "problems:report", Perm.PROBLEM_REPORT),
+    (INSPECTIONS, _("Problems"), "problems:list", Perm.PROBLEM_VIEW),
+    (INSPECTIONS, _("Map"), "problems:map", Perm.PROBLEM_VIEW),
+    (INSPECTIONS, _("Inspection rounds"), "problems:rounds", Perm.PROBLEM_VIEW),
+    (INSPECTIONS, _("Statistics"), "problems:stats", Perm.PROBLEM_VIEW),
+    (None, _("Assessment"), "assessments:months", Perm.ASSESSMENT_VIEW),
+    (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
+    (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
+    (SYSTEM, _("Administration"), "admin:index", Perm.ADMIN_SITE),
+    (SYSTEM, _("API docs"), "api-docs", None),
 ]
 
 
@@ -25,13 +28,23 @@ def navigation(request):
         return {"nav_items": []}
     actor = actor_for(user)
     path = request.path
-    items = [
-        {"label": label, "url": reverse(name), "active": False}
-        for label, name, perm in NAV_ITEMS
+    links = [
+        {"menu": menu, "label": label, "url": reverse(name), "active": False}
+        for menu, label, name, perm in NAV_ITEMS
         if perm is None or actor.has_perm(perm)
     ]
-    # The most specific item that contains the current page is the active one.
-    matches = [item for item in items if (path == item["url"] if item["url"] == "/" else path.startswith(item["url"]))]
+    # The most specific link that contains the current page is the active one.
+    matches = [link for link in links if (path == link["url"] if link["url"] == "/" else path.startswith(link["url"]))]
     if matches:
-        max(matches, key=lambda item: len(item["url"]))["active"] = True
-    return {"nav_items": items, "actor": actor}
+        max(matches, key=lambda link: len(link["url"]))["active"] = True
+    entries, menus = [], {}
+    for link in links:
+        if link["menu"] is None:
+            entries.append(link)
+            continue
+        if link["menu"] not in menus:
+            menus[link["menu"]] = {"label": link["menu"], "children": [], "active": False}
+            entries.append(menus[link["menu"]])
+        menus[link["menu"]]["children"].append(link)
+        menus[link["menu"]]["active"] |= link["active"]
+    return {"nav_items": entries, "actor": actor}

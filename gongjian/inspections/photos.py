@@ -29,7 +29,7 @@ from datetime import datetime
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 __all__ = ["PhotoRejected", "ProcessedPhoto", "process_photo"]
 
@@ -109,6 +109,9 @@ def process_photo(
         limit = _number_for_people(max_bytes / MEGABYTE)
         raise PhotoRejected("too_large", _("The photo is larger than %(limit)s MB."), {"limit": limit})
     sha256 = hashlib.sha256(data).hexdigest()
+    # Process-wide, and other libraries turn it on (WeasyPrint does, on import): a truncated upload
+    # must be refused, so make sure it is off before decoding.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     with _open(data, max_pixels=max_pixels) as image:
         original_format = image.format

@@ -29,3 +29,22 @@ DEFAULT_CATEGORIES = [
     ("L0104", "病媒孳生地", "本地扩展", "", True, 3, "days"),
     ("L0105", "不文明行为", "本地扩展", "", True, 1, "days"),
 ]
+
+
+def load_default_categories(category_model) -> None:
+    """Create the default categories that are missing (the data migration and the browser tests,
+    whose transactional teardown empties the tables, both call this)."""
+    for order, (code, name, group, legacy, local, amount, unit) in enumerate(DEFAULT_CATEGORIES, start=1):
+        category_model.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "group": group,
+                "legacy_code": legacy,
+                "is_local": local,
+                "deadline_amount": amount,
+                "deadline_unit": unit,
+                "relapse_window_days": 30,
+                "sort_order": order,
+            },
+        )

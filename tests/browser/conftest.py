@@ -36,3 +36,13 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _default_categories(transactional_db):
+    """Transactional tests empty every table at teardown, migrated data included: put the
+    default problem categories back before each browser test."""
+    from gongjian.inspections.models import Category
+    from gongjian.inspections.taxonomy import load_default_categories
+
+    load_default_categories(Category)

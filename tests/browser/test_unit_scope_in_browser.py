@@ -1,14 +1,12 @@
 """A real browser: community1 signs in, sees its community in Chinese, and gets "not found" on
 community2's page."""
 
-import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from gongjian.accounts.models import User
-from gongjian.demo.city import DEMO_PASSWORD
+from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +25,7 @@ def fonts_rendering(page, selector: str) -> set[str]:
 
 
 def test_community1_sees_its_community_and_not_community2(live_server, page):
-    call_command("demo", stdout=io.StringIO())
+    build_demo_city()
     community1 = User.objects.get(username="community1").memberships.get().unit
     community2 = User.objects.get(username="community2").memberships.get().unit
 

@@ -2,23 +2,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from gongjian.inspections.taxonomy import DEFAULT_CATEGORIES
+    from gongjian.inspections.taxonomy import load_default_categories
 
-    Category = apps.get_model("inspections", "Category")
-    for order, (code, name, group, legacy, local, amount, unit) in enumerate(DEFAULT_CATEGORIES, start=1):
-        Category.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "group": group,
-                "legacy_code": legacy,
-                "is_local": local,
-                "deadline_amount": amount,
-                "deadline_unit": unit,
-                "relapse_window_days": 30,
-                "sort_order": order,
-            },
-        )
+    load_default_categories(apps.get_model("inspections", "Category"))
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,639 @@
+"""/api/v1/rulesets/ and /api/v1/assessments/: thin adapters over the assessment services and
+selectors. Service refusals become API errors: ValidationError → 400, NotPermitted → 403,
+Conflict → 409; anything outside the caller's scope is 404."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import time
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from gongjian.accounts.access import Perm, actor_for
+from gongjian.assessments import importexport, selectors, services
+from gongjian.assessments.choices import AssessmentStatus, DeductionSource, Frequency, Indicator, Method
+from gongjian.assessments.models import Adjustment, Assessment, Deduction, ItemScore, RuleItem
+from gongjian.assessments.rulespec import RuleSetInvalid, parse_ruleset
+from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.exporters import XLSX, download_response
+from gongjian.inspections.models import Category
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_UPLOAD_BYTES = importexport.MAX_FILE_BYTES
+
+
+# --- shared helpers -------------------------------------------------------------------------------------------------
+
+
+def parse_month(value, field: str = "month") -> datetime.date:
+    """ "YYYY-MM" → the first day of that month, or a 400 naming the field."""
+    match = MONTH_RE.match(str(value or "").strip())
+    if match:
+        year, month = int(match.group(1)), int(match.group(2))
+        if 1 <= month <= 12 and year >= 1900:
+            return datetime.date(year, month, 1)
+    raise ValidationError({field: [_("Give the month as YYYY-MM, e.g. 2026-03.")]})
+
+
+def _messages(exc: DjangoValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [f"{name}: {message}" for name, messages in exc.message_dict.items() for message in messages]
+    return list(exc.messages)
+
+
+def invalid(errors: list[str]) -> Response:
+    """400 listing every problem: ``{"detail": "...", "errors": [...]}``."""
+    detail = ngettext("The rule set has %(count)d problem.", "The rule set has %(count)d problems.", len(errors)) % {
+        "count": len(errors)
+    }
+    return Response({"detail": detail, "errors": [str(e) for e in errors]}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _call(service, **kwargs):
+    """Run a service; its refusals become a Response (400, 403, 409) instead of a result."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as exc:
+        errors = _messages(exc)
+        return Response({"detail": " ".join(errors), "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+    except NotPermitted as exc:
+        return Response({"detail": str(exc.message)}, status=status.HTTP_403_FORBIDDEN)
+    except Conflict as exc:
+        return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
+
+
+def forbidden() -> Response:
+    return Response({"detail": _("You do not have permission to do this.")}, status=status.HTTP_403_FORBIDDEN)
+
+
+def known_categories() -> set[str]:
+    return set(Category.objects.values_list("code", flat=True))
+
+
+# --- serializers (they also document the API's shapes) -------------------------------------------------------------
+
+
+class RuleItemSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="e.g. 1.2; unique in the rule set")
+    name = serializers.CharField()
+    points = serializers.DecimalField(max_digits=7, decimal_places=2, coerce_to_string=True)
+    frequency = serializers.ChoiceField(choices=Frequency.values, required=False)
+    level = serializers.CharField(required=False, help_text="community or compound; absent: both levels")
+    method = serializers.ChoiceField(choices=Method.values, required=False, help_text="leaves only")
+    per_occurrence = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
+    categories = serializers.ListField(child=serializers.CharField(), required=False)
+    grades = serializers.ListField(child=serializers.DecimalField(max_digits=5, decimal_places=2), required=False)
+    indicator = serializers.ChoiceField(choices=Indicator.values, required=False, help_text="rate items")
+    threshold = serializers.DecimalField(max_digits=6, decimal_places=2, required=False)
+    per_point = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
+    children = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="sub-items, in the same shape"
+    )
+
+
+class RuleSetHeaderSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    effective_from = serializers.CharField(help_text="YYYY-MM")
+    total_points = serializers.DecimalField(max_digits=7, decimal_places=2)
+    overdue_deduction = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
+    rework_deduction = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
+    relapse_deduction = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
+    fold_into_monthly_from = serializers.CharField(required=False, allow_null=True, help_text="YYYY-MM")
+    levels = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="ranked levels: community, compound"
+    )
+    flag_level = serializers.CharField(required=False, help_text="community or compound")
+    red_flag_threshold = serializers.DecimalField(max_digits=5, decimal_places=4, required=False)
+    list_size = serializers.IntegerField(required=False)
+    policy = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class RuleSetSerializer(RuleSetHeaderSerializer):
+    items = RuleItemSerializer(many=True)
+
+
+class RuleSetOutSerializer(RuleSetSerializer):
+    id = serializers.IntegerField(read_only=True)
+
+
+class RuleSetSummarySerializer(RuleSetHeaderSerializer):
+    id = serializers.IntegerField(read_only=True)
+
+
+class RuleSetErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="an .xlsx workbook (as exported) or a .json file")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class UnitRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+
+
+class StreetRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RuleSetRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class AssessmentSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    status = serializers.CharField(help_text="draft, computed or published")
+    ruleset = RuleSetRefSerializer()
+    computed_at = serializers.DateTimeField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+
+
+class MonthSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+
+
+class ComputeSummarySerializer(serializers.Serializer):
+    month = serializers.CharField()
+    status = serializers.CharField()
+    sheets = serializers.IntegerField()
+    deductions = serializers.IntegerField()
+    streets = serializers.IntegerField()
+    seconds = serializers.FloatField()
+
+
+class DeductionSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=DeductionSource.choices)
+    points = serializers.DecimalField(max_digits=7, decimal_places=2)
+    reason = serializers.CharField()
+    problem = serializers.IntegerField(allow_null=True, help_text="id of the problem that caused it")
+
+
+class ItemScoreSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    points = serializers.DecimalField(max_digits=7, decimal_places=2)
+    score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    deductions = DeductionSerializer(many=True)
+
+
+class AdjustmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    item = serializers.CharField(allow_null=True, help_text="item code, or null for the whole sheet")
+    points = serializers.DecimalField(max_digits=7, decimal_places=2)
+    reason = serializers.CharField()
+    author = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class ScoreSheetSerializer(serializers.Serializer):
+    unit = UnitRefSerializer()
+    street = StreetRefSerializer(allow_null=True)
+    score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    max_score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    rate = serializers.DecimalField(max_digits=7, decimal_places=6)
+    final_score = serializers.DecimalField(
+        max_digits=8, decimal_places=2, help_text="score plus the published adjustments"
+    )
+    rank_city = serializers.IntegerField(allow_null=True)
+    rank_street = serializers.IntegerField(allow_null=True)
+    items = ItemScoreSerializer(many=True, allow_null=True, help_text="null: outside your scope (ranking only)")
+    adjustments = AdjustmentSerializer(many=True, allow_null=True, help_text="null: outside your scope")
+
+
+class ScoresQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=["community", "compound"], required=False)
+    street = serializers.IntegerField(min_value=1, required=False)
+
+
+class RedFlagSerializer(serializers.Serializer):
+    street = StreetRefSerializer()
+    unit = UnitRefSerializer()
+    rate = serializers.DecimalField(max_digits=7, decimal_places=6)
+
+
+class AdjustmentRequestSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(min_value=1, help_text="unit id of the sheet")
+    points = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="e.g. -1.5 or 2")
+    reason = serializers.CharField(max_length=2000)
+    item = serializers.CharField(required=False, allow_blank=True, help_text="code of the item, e.g. 1.1")
+
+
+class XlsxRenderer(BaseRenderer):
+    """Lets ``/rulesets/{id}/export.xlsx`` resolve (the router's format suffix); the view returns the file."""
+
+    media_type = XLSX
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else JSONRenderer().render(data)
+
+
+def _ruleset_out(ruleset) -> dict:
+    return {"id": ruleset.pk, **importexport.ruleset_to_json(ruleset)}
+
+
+# --- rule sets ------------------------------------------------------------------------------------------------------
+
+
+class RuleSetViewSet(viewsets.GenericViewSet):
+    """Rule sets (考评细则) of the caller's city: read them, create a new version from the JSON shape
+    or from a file, and download one as an Excel workbook the city office can edit and re-import.
+
+    The list gives each version's settings (without its items); one rule set gives its items too,
+    nested as ``children``. Creating needs the assessment-management permission (city office)."""
+
+    parser_classes = [JSONParser]
+    serializer_class = RuleSetOutSerializer
+
+    def get_queryset(self):
+        return selectors.rulesets(actor=actor_for(self.request.user))
+
+    def get_object(self):
+        return selectors.ruleset_get(actor=actor_for(self.request.user), ruleset_id=self.kwargs["pk"])
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Errors of the .xlsx download are JSON like every other error.
+        if isinstance(response, Response) and isinstance(getattr(response, "accepted_renderer", None), XlsxRenderer):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    @extend_schema(responses=RuleSetSummarySerializer(many=True))
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        # Plain data as ruleset_to_json gives it (decimals as compact strings: "0.5", not "0.50").
+        return self.get_paginated_response([{"id": r.pk, **importexport.header_json(r)} for r in page])
+
+    @extend_schema(responses=RuleSetOutSerializer)
+    def retrieve(self, request, pk=None):
+        return Response(_ruleset_out(self.get_object()))
+
+    def _create_from(self, request, load) -> Response:
+        actor = actor_for(request.user)
+        if not actor.has_perm(Perm.ASSESSMENT_MANAGE):
+            return forbidden()
+        city = selectors.city_of(actor)
+        if city is None:
+            return forbidden()
+        try:
+            data = load()
+            spec = parse_ruleset(data, known_categories=known_categories())
+        except RuleSetInvalid as exc:
+            return invalid(exc.errors)
+        result = _call(services.ruleset_create, user=request.user, city=city, spec=spec)
+        if isinstance(result, Response):
+            return result
+        return Response(_ruleset_out(result), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=RuleSetSerializer,
+        responses={201: RuleSetOutSerializer, 400: RuleSetErrorSerializer, 403: DetailSerializer},
+        description="Checks the whole rule set (codes, parents, points adding up, each method's settings) and "
+        "answers 400 listing every problem; nothing is saved unless there are none.",
+    )
+    def create(self, request):
+        return self._create_from(request, lambda: request.data)
+
+    @extend_schema(
+        request={"multipart/form-data": ImportSerializer},
+        responses={201: RuleSetOutSerializer, 400: RuleSetErrorSerializer, 403: DetailSerializer},
+        description="Create a rule set from a file: an Excel workbook as given by export.xlsx (sheets of items and "
+        "settings) or a .json file in the JSON shape. Errors name the sheet, row and column.",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": [_("Choose an .xlsx or .json file.")]})
+        if upload.size > MAX_UPLOAD_BYTES:
+            return invalid([_("The file is too large (at most 5 MB).")])
+
+        def load():
+            content = upload.read()
+            name = (upload.name or "").lower()
+            if name.endswith(".json") or (not name.endswith(".xlsx") and not content.startswith(b"PK")):
+                return importexport.ruleset_from_json(content)
+            return importexport.ruleset_from_xlsx(content)
+
+        return self._create_from(request, load)
+
+    @extend_schema(
+        responses={(200, XLSX): OpenApiTypes.BINARY, 404: DetailSerializer},
+        description="The rule set as an Excel workbook; also at `/api/v1/rulesets/{id}/export.xlsx`.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="export",
+        url_name="export",
+        renderer_classes=[XlsxRenderer, JSONRenderer],
+    )
+    def export(self, request, pk=None, format=None):
+        return download_response(importexport.RuleSetExcelExporter(self.get_object()).render())
+
+
+# --- months ---------------------------------------------------------------------------------------------------------
+
+MONTH_PARAM = OpenApiParameter("month", str, OpenApiParameter.PATH, description="YYYY-MM", pattern=r"^\d{4}-\d{2}$")
+
+
+def _assessment_out(assessment: Assessment) -> dict:
+    return {
+        "month": f"{assessment.month:%Y-%m}",
+        "status": assessment.status,
+        "ruleset": {
+            "id": assessment.ruleset_id,
+            "name": assessment.ruleset.name,
+            "version": assessment.ruleset.version,
+        },
+        "computed_at": assessment.computed_at,
+        "published_at": assessment.published_at,
+    }
+
+
+def _unit(unit) -> dict:
+    return {"id": unit.pk, "name": unit.name, "level": unit.level}
+
+
+def _street(unit) -> dict | None:
+    return {"id": unit.pk, "name": unit.name} if unit is not None else None
+
+
+class AssessmentViewSet(viewsets.GenericViewSet):
+    """Monthly assessments (月度考核) of the caller's city: create a month, compute it, publish it,
+    read its scores and red flags, and correct a published month with adjustments."""
+
+    lookup_field = "month"
+    lookup_value_regex = r"[^/]+"
+    parser_classes = [JSONParser]
+    serializer_class = AssessmentSerializer
+
+    def get_queryset(self):
+        return selectors.assessments(actor=actor_for(self.request.user))
+
+    def get_object(self) -> Assessment:
+        month = parse_month(self.kwargs["month"])
+        return selectors.assessment_get(actor=actor_for(self.request.user), month=month)
+
+    @extend_schema(responses=AssessmentSerializer(many=True))
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(AssessmentSerializer([_assessment_out(a) for a in page], many=True).data)
+
+    @extend_schema(parameters=[MONTH_PARAM], responses={200: AssessmentSerializer, 400: DetailSerializer})
+    def retrieve(self, request, month=None):
+        return Response(AssessmentSerializer(_assessment_out(self.get_object())).data)
+
+    @extend_schema(
+        request=MonthSerializer,
+        responses={201: AssessmentSerializer, 400: DetailSerializer, 403: DetailSerializer, 409: DetailSerializer},
+        description="Open the month with the rule set in force then. 400 when no rule set is in force, "
+        "409 when the month exists.",
+    )
+    def create(self, request):
+        actor = actor_for(request.user)
+        city = selectors.city_of(actor)
+        if city is None or not actor.has_perm(Perm.ASSESSMENT_MANAGE):
+            return forbidden()
+        month = parse_month(request.data.get("month") if hasattr(request.data, "get") else None)
+        result = _call(services.assessment_create, user=request.user, city=city, month=month)
+        if isinstance(result, Response):
+            return result
+        return Response(AssessmentSerializer(_assessment_out(result)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[MONTH_PARAM],
+        request=None,
+        responses={200: ComputeSummarySerializer, 403: DetailSerializer, 409: DetailSerializer},
+        description="(Re)compute every score sheet of the month; 409 once the month is published.",
+    )
+    @action(detail=True, methods=["post"])
+    def compute(self, request, month=None):
+        assessment = self.get_object()
+        started = time.perf_counter()
+        summary = _call(services.assessment_compute, user=request.user, assessment=assessment)
+        if isinstance(summary, Response):
+            return summary
+        assessment.refresh_from_db(fields=["status", "computed_at"])
+        return Response(
+            {
+                "month": f"{assessment.month:%Y-%m}",
+                "status": assessment.status,
+                "sheets": summary.sheets,
+                "deductions": summary.deductions,
+                "streets": summary.streets,
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+        )
+
+    @extend_schema(
+        parameters=[MONTH_PARAM],
+        request=None,
+        responses={200: AssessmentSerializer, 403: DetailSerializer, 409: DetailSerializer},
+        description="Make the month final (and produce the policy's rewards and penalties); 409 when it is "
+        "already published or not yet computed.",
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, month=None):
+        result = _call(services.assessment_publish, user=request.user, assessment=self.get_object())
+        if isinstance(result, Response):
+            return result
+        return Response(AssessmentSerializer(_assessment_out(result)).data)
+
+    @extend_schema(
+        parameters=[
+            MONTH_PARAM,
+            OpenApiParameter("level", str, enum=["community", "compound"]),
+            OpenApiParameter("street", int, description="street unit id"),
+        ],
+        responses=ScoreSheetSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def scores(self, request, month=None):
+        """Score sheets of the month, by level and rank.
+
+        Who sees what: every row of the caller's scope (``selectors.sheets_visible``: their own units and
+        their subtrees) comes in full, with ``items`` (each with its deduction lines and the problem that
+        caused each) and ``adjustments``. Once the month is published, everyone with assessment access in
+        the city also gets the other units' rows (``selectors.rankings``) with the ranking fields — unit,
+        street, score, maximum, rate, ranks — but ``items`` and ``adjustments`` are null for them. Before
+        publication only the caller's own rows are listed."""
+        assessment = self.get_object()
+        query = ScoresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        actor = actor_for(request.user)
+        sheets = selectors.rankings(
+            actor=actor,
+            assessment=assessment,
+            level=query.validated_data.get("level"),
+            street_id=query.validated_data.get("street"),
+        )
+        page = self.paginate_queryset(sheets)
+        page_ids = [sheet.pk for sheet in page]
+        full = set(
+            selectors.sheets_visible(actor=actor, assessment=assessment)
+            .filter(id__in=page_ids)
+            .values_list("id", flat=True)
+        )
+        lines = defaultdict(list)
+        for line in (
+            Deduction.objects.filter(item_score__sheet_id__in=full)
+            .order_by("id")
+            .values("item_score_id", "source", "points", "reason", "problem_id")
+        ):
+            line["problem"] = line.pop("problem_id")
+            lines[line.pop("item_score_id")].append(line)
+        items = defaultdict(list)
+        for row in (
+            ItemScore.objects.filter(sheet_id__in=full)
+            .select_related("item")
+            .order_by("sheet_id", "item__position", "item_id")
+        ):
+            items[row.sheet_id].append(
+                {
+                    "code": row.item.code,
+                    "name": row.item.name,
+                    "points": row.points,
+                    "score": row.score,
+                    "deductions": lines[row.pk],
+                }
+            )
+        adjustments = defaultdict(list)
+        for adj in Adjustment.objects.filter(sheet_id__in=full).select_related("author", "item"):
+            adjustments[adj.sheet_id].append(
+                {
+                    "id": adj.pk,
+                    "item": adj.item.code if adj.item_id else None,
+                    "points": adj.points,
+                    "reason": adj.reason,
+                    "author": str(adj.author),
+                    "at": adj.at,
+                }
+            )
+        data = [
+            {
+                "unit": _unit(sheet.unit),
+                "street": _street(sheet.street),
+                "score": sheet.score,
+                "max_score": sheet.max_score,
+                "rate": sheet.rate,
+                "final_score": sheet.score + (sheet.adjusted or Decimal("0")),
+                "rank_city": sheet.rank_city,
+                "rank_street": sheet.rank_street,
+                "items": items[sheet.pk] if sheet.pk in full else None,
+                "adjustments": adjustments[sheet.pk] if sheet.pk in full else None,
+            }
+            for sheet in page
+        ]
+        return self.get_paginated_response(ScoreSheetSerializer(data, many=True).data)
+
+    @extend_schema(parameters=[MONTH_PARAM], responses=RedFlagSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="red-flags", url_name="red-flags", pagination_class=None)
+    def red_flags(self, request, month=None):
+        """流动红旗 of the month: the best unit of each street. Everyone in the city once published;
+        before that, only the flags of sheets in the caller's scope."""
+        assessment = self.get_object()
+        flags = selectors.red_flags(assessment=assessment)
+        if assessment.status != AssessmentStatus.PUBLISHED:
+            visible = selectors.sheets_visible(actor=actor_for(request.user), assessment=assessment)
+            flags = flags.filter(sheet__in=visible.values("id"))
+        data = [{"street": _street(f.street), "unit": _unit(f.sheet.unit), "rate": f.sheet.rate} for f in flags]
+        return Response(RedFlagSerializer(data, many=True).data)
+
+    @extend_schema(
+        parameters=[MONTH_PARAM],
+        request=AdjustmentRequestSerializer,
+        responses={
+            201: AdjustmentSerializer,
+            400: DetailSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+            409: OpenApiResponse(DetailSerializer, description="the month is not published"),
+        },
+        description="A logged correction to a published sheet (never a silent change).",
+    )
+    @action(detail=True, methods=["post"])
+    def adjustments(self, request, month=None):
+        assessment = self.get_object()
+        actor = actor_for(request.user)
+        if not actor.has_perm(Perm.ASSESSMENT_MANAGE):
+            return forbidden()
+        payload = AdjustmentRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        not_published = assessment.status != AssessmentStatus.PUBLISHED
+        try:
+            sheet = selectors.sheet_get(actor=actor, assessment=assessment, unit_id=data["unit"])
+        except Http404:
+            if not_published:  # a month not yet computed has no sheets at all
+                return Response(
+                    {
+                        "detail": _(
+                            "Only a published month takes adjustments; recompute a month that is not yet published."
+                        )
+                    },
+                    status=status.HTTP_409_CONFLICT,
+                )
+            raise
+        item = None
+        if data.get("item"):
+            item = RuleItem.objects.filter(ruleset_id=assessment.ruleset_id, code=data["item"]).first()
+            if item is None:
+                raise ValidationError({"item": [_("No item has this code in the month's rule set.")]})
+        result = _call(
+            services.adjustment_add,
+            user=request.user,
+            sheet=sheet,
+            points=data["points"],
+            reason=data["reason"],
+            item=item,
+        )
+        if isinstance(result, Response):
+            return result
+        return Response(
+            AdjustmentSerializer(
+                {
+                    "id": result.pk,
+                    "item": item.code if item else None,
+                    "points": result.points,
+                    "reason": result.reason,
+                    "author": str(result.author),
+                    "at": result.at,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
