@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:month>/", views.month_detail, name="month"),
     path("<str:month>/compute/", views.month_compute, name="compute"),
     path("<str:month>/publish/", views.month_publish, name="publish"),
+    path("<str:month>/bulletin.<str:fmt>", views.month_bulletin, name="bulletin"),
     path("<str:month>/units/<int:unit_id>/", views.sheet_detail, name="sheet"),
     path("<str:month>/units/<int:unit_id>/manual/", views.sheet_manual_entry, name="manual-entry"),
     path("<str:month>/units/<int:unit_id>/adjust/", views.sheet_adjust, name="adjust"),

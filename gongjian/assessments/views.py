@@ -661,3 +661,21 @@ def ruleset_export(request, pk: int, fmt: str):
         filename = f"{ruleset.name}-v{ruleset.version}-{ruleset.effective_from:%Y-%m}.json"
         return download_response(ExportResult(filename, "application/json", content.encode()))
     raise Http404
+
+
+@login_required
+def month_bulletin(request, month: str, fmt: str):
+    """The month's bulletin (通报) as Word or PDF, for everyone in the city once it is published."""
+    from gongjian.assessments.bulletin import BulletinDocx, BulletinNotReady, BulletinPdf
+
+    exporters = {"docx": BulletinDocx, "pdf": BulletinPdf}
+    if fmt not in exporters:
+        raise Http404
+    actor = actor_for(request.user)
+    assessment = selectors.assessment_get(actor=actor, month=_month(month))
+    try:
+        result = exporters[fmt](assessment, actor=actor).render()
+    except BulletinNotReady as refusal:
+        messages.error(request, refusal.message)
+        return redirect("assessments:month", month=month)
+    return download_response(result)

@@ -1,0 +1,44 @@
+"""The bulletin is downloadable from the month page once the month is published."""
+
+import io
+
+import docx
+import pytest
+from django.test import Client
+
+from gongjian.assessments import services
+from gongjian.assessments.tests.test_engine import month  # noqa: F401  (the hand-made month)
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_unpublished_month_has_no_bulletin_yet(month, people):  # noqa: F811
+    response = signed_in(people.city_admin).get("/assessments/2026-03/bulletin.docx")
+    assert response.status_code == 302
+    assert response["Location"] == "/assessments/2026-03/"
+
+
+def test_a_community_worker_downloads_the_published_bulletin_in_word(month, people):  # noqa: F811
+    assessment, *_ = month
+    services.assessment_publish(user=people.city_admin, assessment=assessment)
+    response = signed_in(people.community_worker).get("/assessments/2026-03/bulletin.docx")
+    assert response.status_code == 200
+    assert "attachment; filename*=UTF-8''" in response["Content-Disposition"]
+    document = docx.Document(io.BytesIO(response.content))
+    assert any("考核情况的通报" in p.text for p in document.paragraphs)
+
+
+def test_the_pdf_bulletin_is_a_pdf_and_strangers_get_not_found(month, people):  # noqa: F811
+    assessment, *_ = month
+    services.assessment_publish(user=people.city_admin, assessment=assessment)
+    response = signed_in(people.city_leader).get("/assessments/2026-03/bulletin.pdf")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert signed_in(people.outsider).get("/assessments/2026-03/bulletin.pdf").status_code == 404
+    assert signed_in(people.city_admin).get("/assessments/2026-03/bulletin.odt").status_code == 404
