@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "gongjian.api",
     "gongjian.inspections",
     "gongjian.assessments",
+    "gongjian.participation",
     "gongjian.demo",
 ]
 
@@ -167,6 +168,13 @@ MAP_CENTER = [float(x) for x in env_list("MAP_CENTER", ["29.30", "120.08"])]
 # Request bodies: photos are checked one by one; this bounds the whole multipart request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_MB", 60) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- personal data -----------------------------------------------------------------------
+# Fernet key that encrypts volunteers' ID numbers (and keys their duplicate-check hash), so a
+# database dump alone does not reveal them. Required when DEBUG is off; generate one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# Keep it safe: without it the stored ID numbers cannot be read back.
+ID_NUMBER_KEY = env_str("ID_NUMBER_KEY", "")
 
 # --- security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -6,6 +6,8 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("DEBUG", "0")
+# Fernet key for volunteers' ID numbers (gongjian/participation/privacy.py); tests only.
+os.environ.setdefault("ID_NUMBER_KEY", "Z29uZ2ppYW4tdGVzdHMtb25seS1pZC1rZXktMDAwMDA=")
 
 from config.settings import *  # noqa: F403
 from config.settings import STORAGES

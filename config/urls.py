@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("gongjian.accounts.urls")),
     path("units/", include("gongjian.organizations.urls")),
     path("problems/", include("gongjian.inspections.urls")),
+    path("participation/", include("gongjian.participation.urls")),
     path("assessments/", include("gongjian.assessments.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -4,6 +4,14 @@ from rest_framework.routers import DefaultRouter
 from gongjian.api import views
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
+from gongjian.participation.api import (
+    ActivityViewSet,
+    CobuildUnitViewSet,
+    FrontageDutyViewSet,
+    PairingViewSet,
+    TeamViewSet,
+    VolunteerViewSet,
+)
 
 router = DefaultRouter()
 router.register("units", views.UnitViewSet, basename="unit")
@@ -11,6 +19,13 @@ router.register("problems", ProblemViewSet, basename="problem")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("rulesets", RuleSetViewSet, basename="ruleset")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+
+router.register("cobuild-units", CobuildUnitViewSet, basename="cobuild-unit")
+router.register("pairings", PairingViewSet, basename="pairing")
+router.register("volunteers", VolunteerViewSet, basename="volunteer")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("teams", TeamViewSet, basename="team")
+router.register("frontage-duties", FrontageDutyViewSet, basename="frontage-duty")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -5,7 +5,7 @@ from gongjian.accounts.access import Perm, actor_for
 
 # (menu, label, url name, permission needed or None for every signed-in user). Items of the same
 # menu become one dropdown where the menu first appears; menu None is a top-level link.
-INSPECTIONS, SYSTEM = _("Inspections"), _("System")
+INSPECTIONS, PARTICIPATION, SYSTEM = _("Inspections"), _("Participation"), _("System")
 NAV_ITEMS = [
     (None, _("Home"), "home", None),
     (INSPECTIONS, _("Work queue"), "problems:queue", Perm.PROBLEM_VIEW),
@@ -15,6 +15,10 @@ NAV_ITEMS = [
     (INSPECTIONS, _("Inspection rounds"), "problems:rounds", Perm.PROBLEM_VIEW),
     (INSPECTIONS, _("Statistics"), "problems:stats", Perm.PROBLEM_VIEW),
     (None, _("Assessment"), "assessments:months", Perm.ASSESSMENT_VIEW),
+    (PARTICIPATION, _("Activities"), "participation:activities", Perm.PARTICIPATION_VIEW),
+    (PARTICIPATION, _("Volunteers"), "participation:volunteers", Perm.VOLUNTEER_VIEW),
+    (PARTICIPATION, _("Co-construction"), "participation:pairings", Perm.PARTICIPATION_VIEW),
+    (PARTICIPATION, _("My volunteer service"), "participation:me", None),
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
     (SYSTEM, _("Administration"), "admin:index", Perm.ADMIN_SITE),

@@ -39,10 +39,13 @@ def page(browser):
 
 
 @pytest.fixture(autouse=True)
-def _default_categories(transactional_db):
+def _data_from_migrations(transactional_db):
     """Transactional tests empty every table at teardown, migrated data included: put the
-    default problem categories back before each browser test."""
+    default problem categories and activity types back before each browser test."""
     from gongjian.inspections.models import Category
     from gongjian.inspections.taxonomy import load_default_categories
+    from gongjian.participation.activity_types import load_default_activity_types
+    from gongjian.participation.models import ActivityType
 
     load_default_categories(Category)
+    load_default_activity_types(ActivityType)

@@ -4,6 +4,7 @@ from django.utils import translation
 from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.inspections import build_demo_inspections, demo_months
+from gongjian.demo.participation import build_demo_participation
 from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Unit
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Problems: {Problem.objects.count()} ({created} created now)")
         published = build_demo_assessments(months=demo_months())
         self.stdout.write(f"Assessments: six months computed, {published} published (the last is left to publish)")
+        activities = build_demo_participation()
+        self.stdout.write(f"Participation: a year of activities ({activities} created now), volunteers, pairings")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.inspections.forms import MultipleFileInput, PhotosField
+from gongjian.participation.choices import ActivityStatus, ImportKind, PartyStatus, SanctionKind
+
+
+class BootstrapForm(forms.Form):
+    """Adds Bootstrap's classes to the widgets the templates render with ``{{ field }}``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            elif isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class VolunteerForm(BootstrapForm):
+    community = forms.ChoiceField(label=_("Home community"))
+    name = forms.CharField(label=_("Name"), max_length=50)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    id_number = forms.CharField(label=_("ID number (optional)"), max_length=20, required=False)
+    party_status = forms.ChoiceField(label=_("Party membership"), choices=PartyStatus.choices)
+    work_unit = forms.CharField(label=_("Work unit"), max_length=100, required=False)
+    skills = forms.CharField(label=_("Skills"), max_length=200, required=False)
+    availability = forms.CharField(label=_("When available"), max_length=100, required=False)
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(str(c.pk), str(c)) for c in communities]
+        if len(communities) == 1:
+            self.fields["community"].initial = str(communities[0].pk)
+
+
+class ReviewForm(BootstrapForm):
+    approve = forms.TypedChoiceField(
+        choices=[("true", _("Accept")), ("false", _("Reject"))], coerce=lambda v: v == "true"
+    )
+
+
+class SanctionForm(BootstrapForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=SanctionKind.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ImportForm(BootstrapForm):
+    kind = forms.ChoiceField(
+        label=_("What the sheet holds"), choices=ImportKind.choices, initial=ImportKind.VOLUNTEERS, required=False
+    )
+    community = forms.ChoiceField(label=_("Community"))
+    file = forms.FileField(label=_("Excel (.xlsx) or CSV file"))
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(str(c.pk), str(c)) for c in communities]
+
+
+class ActivityForm(BootstrapForm):
+    community = forms.ChoiceField(label=_("Community"))
+    title = forms.CharField(label=_("Title"), max_length=120)
+    type = forms.ChoiceField(label=_("Type"))
+    status = forms.ChoiceField(label=_("Status"), choices=ActivityStatus.choices, initial=ActivityStatus.HELD)
+    starts_at = forms.DateTimeField(
+        label=_("Time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    place = forms.CharField(label=_("Place"), max_length=200)
+    organiser = forms.CharField(label=_("Organiser"), max_length=100, required=False)
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
+    units = forms.MultipleChoiceField(label=_("Co-construction units taking part"), required=False)
+    head_units = forms.MultipleChoiceField(label=_("Units whose head attended"), required=False)
+    volunteers = forms.MultipleChoiceField(label=_("Volunteers"), required=False)
+    hours = forms.DecimalField(
+        label=_("Hours per volunteer"),
+        required=False,
+        min_value=Decimal("0.5"),
+        max_value=Decimal("24"),
+        decimal_places=1,
+        initial=2,
+    )
+    photos = PhotosField(
+        label=_("Photos"), required=False, widget=MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
+    )
+    captions = forms.CharField(
+        label=_("Captions, one line per photo"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, communities, types, units, volunteers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(str(c.pk), str(c)) for c in communities]
+        self.fields["type"].choices = [(t.code, t.name) for t in types]
+        unit_choices = [(str(u.pk), str(u)) for u in units]
+        self.fields["units"].choices = unit_choices
+        self.fields["head_units"].choices = unit_choices
+        self.fields["volunteers"].choices = [(str(v.pk), f"{v.name}（{v.community}）") for v in volunteers]
+
+    def clean_photos(self):
+        return [f for f in (self.cleaned_data.get("photos") or []) if f]
+
+    def caption_list(self) -> list[str]:
+        return [line.strip() for line in (self.cleaned_data.get("captions") or "").splitlines() if line.strip()]

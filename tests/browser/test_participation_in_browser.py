@@ -1,0 +1,129 @@
+"""Participation in a real browser on a phone-sized screen: community1 registers a volunteer and
+records an activity with a captioned photo, unit1's liaison sees it on the pairing page, and
+volunteer1 signs in and sees their hours. Screenshots go to var/screenshots/."""
+
+import datetime
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from gongjian.accounts.models import User
+from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
+from gongjian.organizations.models import Pairing
+from gongjian.participation import services
+from gongjian.participation.models import Activity, Volunteer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def _jpeg(path: Path) -> Path:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (90, 140, 90)).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _sign_in(page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"participation-{name}.png"), full_page=True)
+
+
+def test_register_record_and_see_it_as_liaison_and_volunteer(live_server, page, tmp_path):
+    build_demo_city()
+    base = live_server.url
+    community_worker = User.objects.get(username="community1")
+    community1 = community_worker.memberships.get().unit
+    volunteer1 = User.objects.get(username="volunteer1")
+    services.volunteer_register(
+        user=community_worker,
+        community=community1,
+        account=volunteer1,
+        name="志愿者一号",
+        phone="17000000001",
+        party_status="in_office",
+    )
+    unit1_unit = User.objects.get(username="unit1").memberships.get().cobuild_unit
+    pairing = Pairing.objects.get(cobuild_unit=unit1_unit, community=community1)
+
+    # community1 registers a volunteer on the phone.
+    _sign_in(page, base, "community1")
+    page.goto(f"{base}/participation/volunteers/new/")
+    page.fill("#id_name", "新志愿者")
+    page.fill("#id_phone", "13812345678")
+    page.fill("#id_id_number", "11010519491231002X")
+    page.select_option("#id_party_status", "resident")
+    _shot(page, "volunteer-form")
+    page.click("#volunteer-form button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    assert "13812345678" in page.content()  # the community worker may see it in full
+    registered = Volunteer.objects.get(name="新志愿者")
+
+    # ...a bad phone number is refused with the reason beside the field.
+    page.goto(f"{base}/participation/volunteers/new/")
+    page.fill("#id_name", "号码错")
+    page.fill("#id_phone", "12345")
+    page.click("#volunteer-form button[type=submit]")
+    page.wait_for_selector(".invalid-feedback")
+    _shot(page, "volunteer-form-error")
+
+    # ...and records yesterday's activity with unit1's unit (head present), both volunteers and a photo.
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    page.goto(f"{base}/participation/activities/new/")
+    page.fill("#id_title", "邻居节：楼道美化")
+    page.select_option("#id_type", "neighbour_festival")
+    page.fill("#id_starts_at", f"{yesterday:%Y-%m-%d}T09:00")
+    page.fill("#id_place", "和平社区广场")
+    page.select_option("#id_units", str(unit1_unit.pk))
+    page.select_option("#id_head_units", str(unit1_unit.pk))
+    page.select_option("#id_volunteers", [str(registered.pk), str(volunteer1.volunteer.pk)])
+    page.fill("#id_hours", "3")
+    page.set_input_files("#id_photos", str(_jpeg(tmp_path / "festival.jpg")))
+    page.fill("#id_captions", "居民和共建单位一起美化楼道")
+    page.click("#activity-form button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    activity = Activity.objects.get(title="邻居节：楼道美化")
+    assert page.url.endswith(f"/participation/activities/{activity.pk}/")
+    assert page.locator("#activity-photos figcaption").inner_text() == "居民和共建单位一起美化楼道"
+    assert page.locator("#activity-photos img").evaluate("img => img.naturalWidth") > 0
+    _shot(page, "activity-detail")
+    page.goto(f"{base}/participation/volunteers/")
+    _shot(page, "volunteer-list")
+    page.goto(f"{base}/participation/teams/{community1.pk}/")
+    _shot(page, "roster")
+    page.goto(f"{base}/participation/calendar/?community={community1.pk}&month={yesterday:%Y-%m}")
+    assert "邻居节" in page.locator(".calendar-table").inner_text()
+    _shot(page, "calendar")
+    page.goto(f"{base}/participation/diversity/")
+    _shot(page, "diversity")
+
+    # unit1's liaison sees it on the pairing page, phones stay hidden from them.
+    _sign_in(page, base, "unit1")
+    page.goto(f"{base}/participation/pairings/")
+    _shot(page, "pairings")
+    page.click(f"a[href='/participation/pairings/{pairing.pk}/']")
+    page.wait_for_selector("#joined")
+    assert "邻居节：楼道美化" in page.locator("#joined").inner_text()
+    assert page.locator("#joined-count").inner_text().startswith("1")
+    _shot(page, "pairing-detail")
+    assert page.goto(f"{base}/participation/volunteers/{registered.pk}/").status == 404
+
+    # volunteer1 signs in and sees their hours, and no one else's record.
+    _sign_in(page, base, "volunteer1")
+    page.goto(f"{base}/participation/me/")
+    assert "邻居节：楼道美化" in page.content()
+    assert "3.0" in page.locator("#service-total").inner_text()
+    _shot(page, "my-service")
+    assert page.goto(f"{base}/participation/volunteers/{registered.pk}/").status == 404
