@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.core.errors import Conflict, NotPermitted
-from gongjian.core.exporters import download_response
+from gongjian.core.exporters import download_response, private_image_response
 from gongjian.inspections import selectors, services
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.exporters import ProblemExcelExporter
@@ -263,15 +263,7 @@ def photo(request, pk: int, kind: str):
     """Serve a photo file after checking that the user may see its problem."""
     if kind not in ("full", "thumb"):
         raise Http404
-    record = selectors.photo_get(actor=actor_for(request.user), photo_id=pk)
-    field = record.thumbnail if kind == "thumb" else record.file
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_image_response(selectors.photo_get(actor=actor_for(request.user), photo_id=pk), kind)
 
 
 @login_required

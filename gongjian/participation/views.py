@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for
 from gongjian.core.errors import Conflict, NotPermitted
-from gongjian.core.exporters import ExportResult, download_response
+from gongjian.core.exporters import ExportResult, download_response, private_image_response
 from gongjian.organizations.models import Unit
 from gongjian.participation import selectors, services
 from gongjian.participation.choices import ImportStatus, VolunteerStatus
@@ -466,15 +466,7 @@ def activity_detail(request, pk: int):
 def activity_photo(request, pk: int, kind: str):
     if kind not in ("full", "thumb"):
         raise Http404
-    photo = selectors.activity_photo_get(actor=actor_for(request.user), photo_id=pk)
-    field = photo.thumbnail if kind == "thumb" else photo.file
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_image_response(selectors.activity_photo_get(actor=actor_for(request.user), photo_id=pk), kind)
 
 
 @login_required
