@@ -13,12 +13,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongjian.assessments import scoring
 from gongjian.assessments.choices import LOWER_IS_BETTER, DeductionSource, Method
-from gongjian.assessments.models import Assessment, Deduction, ItemScore, ManualEntry, RedFlag, RuleItem, ScoreSheet
+from gongjian.assessments.models import (
+    Adjustment,
+    Assessment,
+    Deduction,
+    ItemScore,
+    ManualEntry,
+    RedFlag,
+    RuleItem,
+    ScoreSheet,
+)
 from gongjian.inspections import indicators
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.models import Problem
@@ -98,7 +108,7 @@ def compute(assessment: Assessment, *, as_of: datetime.datetime | None = None) -
     for node in ranked:
         by_street[tree.ancestor_at(node.id, "street")].append(node)
 
-    ScoreSheet.objects.filter(assessment=assessment).delete()
+    _clear(assessment)
     summary = ComputeSummary()
     for street_id, nodes in sorted(by_street.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
         scope = tree.subtree(street_id) if street_id else sorted({u for n in nodes for u in tree.subtree(n.id)})
@@ -212,13 +222,13 @@ class _StreetBatch:
                 )
             )
             item_rows.append(per_item)
-        ScoreSheet.objects.bulk_create(sheets, batch_size=500)
+        ScoreSheet.objects.bulk_create(sheets, batch_size=1000)
         item_scores = []
         for sheet, per_item in zip(sheets, item_rows, strict=True):
             for item, score, lines in per_item:
                 item_scores.append(ItemScore(sheet=sheet, item=item, points=item.points, score=score))
                 lines_per_item.append(lines)
-        ItemScore.objects.bulk_create(item_scores, batch_size=1000)
+        ItemScore.objects.bulk_create(item_scores, batch_size=5000)
         deductions = [
             Deduction(
                 item_score=item_score,
@@ -231,7 +241,7 @@ class _StreetBatch:
             for item_score, lines in zip(item_scores, lines_per_item, strict=True)
             for source, points, reason, problem_id, manual_id in lines
         ]
-        Deduction.objects.bulk_create(deductions, batch_size=2000)
+        Deduction.objects.bulk_create(deductions, batch_size=5000)
         return len(sheets), len(deductions)
 
     def _item_lines(self, item, node, found, extras, rates) -> list[tuple]:
@@ -278,23 +288,38 @@ class _StreetBatch:
         return lines
 
 
+def _clear(assessment: Assessment) -> None:
+    """Remove a previous computation in a few set-based statements, children first (the ORM's
+    cascade would load every line into Python first)."""
+    sheets = f"SELECT id FROM {ScoreSheet._meta.db_table} WHERE assessment_id = %s"
+    items = f"SELECT id FROM {ItemScore._meta.db_table} WHERE sheet_id IN ({sheets})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Deduction._meta.db_table} WHERE item_score_id IN ({items})", [assessment.pk])
+        cursor.execute(f"DELETE FROM {ItemScore._meta.db_table} WHERE sheet_id IN ({sheets})", [assessment.pk])
+        cursor.execute(f"DELETE FROM {RedFlag._meta.db_table} WHERE assessment_id = %s", [assessment.pk])
+        cursor.execute(f"DELETE FROM {Adjustment._meta.db_table} WHERE sheet_id IN ({sheets})", [assessment.pk])
+        cursor.execute(f"DELETE FROM {ScoreSheet._meta.db_table} WHERE assessment_id = %s", [assessment.pk])
+
+
 def _rank(assessment: Assessment) -> None:
-    sheets = list(ScoreSheet.objects.filter(assessment=assessment).only("id", "level", "street_id", "rate"))
-    by_level = defaultdict(list)
-    by_street = defaultdict(list)
-    for sheet in sheets:
-        by_level[sheet.level].append((sheet.id, sheet.rate))
-        by_street[(sheet.level, sheet.street_id)].append((sheet.id, sheet.rate))
-    city_ranks, street_ranks = {}, {}
-    for rows in by_level.values():
-        city_ranks.update(scoring.competition_ranks(rows))
-    for (_level, street_id), rows in by_street.items():
-        if street_id is not None:
-            street_ranks.update(scoring.competition_ranks(rows))
-    for sheet in sheets:
-        sheet.rank_city = city_ranks.get(sheet.id)
-        sheet.rank_street = street_ranks.get(sheet.id)
-    ScoreSheet.objects.bulk_update(sheets, ["rank_city", "rank_street"], batch_size=1000)
+    """Ranks by rate, ties sharing a rank (SQL's RANK(): 1, 2, 2, 4), per level city-wide and per
+    level within each street — the same rule as ``scoring.competition_ranks``, in one statement."""
+    table = ScoreSheet._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET rank_city = ranked.rank_city, rank_street = ranked.rank_street
+            FROM (
+                SELECT id,
+                       RANK() OVER (PARTITION BY level ORDER BY rate DESC) AS rank_city,
+                       CASE WHEN street_id IS NULL THEN NULL
+                            ELSE RANK() OVER (PARTITION BY level, street_id ORDER BY rate DESC) END AS rank_street
+                FROM {table} WHERE assessment_id = %s
+            ) AS ranked
+            WHERE {table}.id = ranked.id
+            """,
+            [assessment.pk],
+        )
 
 
 def _red_flags(assessment: Assessment) -> None:
