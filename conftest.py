@@ -89,3 +89,12 @@ def people(small_city) -> People:
         volunteer=user_with_role(Role.VOLUNTEER, unit=c.community_a1, username="volunteer"),
         outsider=UserFactory(username="charlie"),
     )
+
+
+@pytest.fixture
+def english():
+    """For tests that read a message's English source words (the default language is Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

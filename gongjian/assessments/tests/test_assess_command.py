@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
@@ -35,7 +36,8 @@ def test_the_command_opens_and_computes_a_month_and_says_how_long_it_took(people
     assessment = Assessment.objects.get()
     assert (assessment.month, assessment.status) == (datetime.date(2026, 3, 1), AssessmentStatus.COMPUTED)
     assert ScoreSheet.objects.filter(assessment=assessment).count() == 5
-    assert "2026-03" in output and " 5 " in output and " s" in output
+    assert "2026-03" in output and " 5 " in output
+    assert re.search(r"\d+\.\d\d", output), "the time taken is reported"
     event = AuditEvent.objects.get(action="assessment.compute")
     assert event.actor_id == people.city_admin.pk
 

@@ -223,7 +223,7 @@ def test_json_with_a_byte_order_mark_is_read():
     ],
     ids=["broken-json", "not-utf8", "not-an-object"],
 )
-def test_a_json_file_that_is_not_a_rule_set_object_is_refused_clearly(content, expected):
+def test_a_json_file_that_is_not_a_rule_set_object_is_refused_clearly(content, expected, english):
     with pytest.raises(RuleSetInvalid) as caught:
         importexport.ruleset_from_json(content)
     assert len(caught.value.errors) == 1

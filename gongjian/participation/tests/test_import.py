@@ -11,7 +11,7 @@ from gongjian.participation.importers import ImportRefused
 from gongjian.participation.models import ImportBatch, Volunteer
 from gongjian.participation.tests.factories import HEADER, id_number, phone, volunteer, wrong_check_digit, xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _upload(people, small_city, content, filename="volunteers.xlsx"):
@@ -123,7 +123,7 @@ def test_a_file_that_is_not_a_sheet_is_refused(small_city, people):
         _upload(people, small_city, b"", filename="x.csv")
 
 
-def test_more_rows_than_the_limit_refuse_the_whole_file(small_city, people, monkeypatch):
+def test_more_rows_than_the_limit_refuse_the_whole_file(small_city, people, monkeypatch, english):
     monkeypatch.setattr(importers, "MAX_ROWS", 3)
     rows = [HEADER] + [[f"人{i}", phone(i)] for i in range(5)]
     with pytest.raises(ImportRefused) as refused:

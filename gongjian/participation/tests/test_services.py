@@ -59,7 +59,7 @@ def test_it_refuses_bad_fields_naming_each(small_city, people, fields, field):
     assert not Volunteer.objects.exists()
 
 
-def test_the_check_digit_error_says_so(small_city, people):
+def test_the_check_digit_error_says_so(small_city, people, english):
     with pytest.raises(ValidationError) as refused:
         volunteer(people.community_worker, small_city.community_a1, 2, id_number=wrong_check_digit(id_number(2)))
     assert "check digit" in str(refused.value.message_dict["id_number"])
@@ -171,7 +171,7 @@ def test_a_held_activity_in_the_future_is_refused(small_city, people):
     )
 
 
-def test_a_volunteer_of_another_city_cannot_be_added(small_city, people):
+def test_a_volunteer_of_another_city_cannot_be_added(small_city, people, english):
     foreign = volunteer(people.city_admin, small_city.community_a1, 1)
     other_community = small_city.other_community
     Volunteer.objects.filter(pk=foreign.pk).update(community=other_community)
