@@ -104,8 +104,16 @@ def run(args: argparse.Namespace) -> int:
     configure_django(target.url)
 
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     call_command("migrate", interactive=False, verbosity=0)
+    if reuse and pending:
+        # New migrations on old data (indexes, columns): fresh planner statistics, as after generation.
+        print(f"Applied {len(pending)} new migration(s) to the reused data; running ANALYZE again.", flush=True)
+        _analyze()
     static_note = ensure_static_manifest()
     if reuse:
         print(
