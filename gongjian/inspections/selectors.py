@@ -268,7 +268,10 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
         scoped = in_subtree(scoped, unit.pk)
     cohort = scoped.filter(found_at__gte=start, found_at__lt=end)
     aggregates = cohort_aggregates(as_of)
-    counts = indicators.CohortCounts(**cohort.aggregate(**aggregates))
+    # One scan for the totals and both breakdowns: grouped by (street, community), summed up here.
+    groups = list(cohort.values("street_id", "community_id").annotate(**aggregates).order_by())
+    fields = list(aggregates)
+    counts = indicators.CohortCounts(**{f: sum(g[f] for g in groups) for f in fields})
 
     category_rows = (
         cohort.exclude(status=ProblemStatus.VOID)
@@ -277,8 +280,8 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
         .order_by()
     )
     shares = indicators.category_shares([(r["category__code"], r["category__name"], r["n"]) for r in category_rows])
-    by_unit = cohort.values("unit_id").annotate(**aggregates).order_by()
-    by_street, by_community = _roll_up(list(by_unit))
+    by_street = _rates_by(groups, fields, "street_id")
+    by_community = _rates_by(groups, fields, "community_id")
     trend = _trend(scoped, month)
     return ProblemStats(
         month=month,
@@ -313,46 +316,27 @@ def _months_back(month: datetime.date, n: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
-def _roll_up(rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Sum per-unit counts up to their community and street (one query for the chains)."""
-    if not rows:
-        return [], []
-    from gongjian.organizations.tree import ancestor_ids_sql
-
-    units = {
-        u.id: u
-        for u in Unit.objects.filter(id__in=ancestor_ids_sql([r["unit_id"] for r in rows])).only(
-            "id", "name", "level", "parent_id"
-        )
-    }
-
-    def ancestor_at(unit_id: int, level: str) -> Unit | None:
-        current = units.get(unit_id)
-        while current is not None and current.level != level:
-            current = units.get(current.parent_id) if current.parent_id else None
-        return current
-
-    fields = [k for k in rows[0] if k != "unit_id"]
-    totals: dict[str, dict[int, dict]] = {"street": {}, "community": {}}
-    for row in rows:
-        for level in ("street", "community"):
-            owner = ancestor_at(row["unit_id"], level)
-            if owner is None:
-                continue
-            bucket = totals[level].setdefault(
-                owner.id, {"unit_id": owner.id, "name": owner.name, **dict.fromkeys(fields, 0)}
-            )
-            for field in fields:
-                bucket[field] += row[field]
-
-    def finish(buckets: dict[int, dict]) -> list[dict]:
-        result = []
-        for bucket in buckets.values():
-            counts = indicators.CohortCounts(**{k: bucket[k] for k in fields})
-            result.append({**bucket, **indicators.rates(counts).as_dict()})
-        return sorted(result, key=lambda b: (-b["found"], b["name"]))
-
-    return finish(totals["street"]), finish(totals["community"])
+def _rates_by(groups: list[dict], fields: list[str], column: str) -> list[dict]:
+    """Counts and rates per street or community, summed from the (street, community) groups."""
+    sums: dict[int, dict[str, int]] = {}
+    for group in groups:
+        unit_id = group[column]
+        if unit_id is None:
+            continue
+        bucket = sums.setdefault(unit_id, dict.fromkeys(fields, 0))
+        for field in fields:
+            bucket[field] += group[field]
+    names = dict(Unit.objects.filter(id__in=list(sums)).values_list("id", "name"))
+    result = [
+        {
+            "unit_id": unit_id,
+            "name": names.get(unit_id, ""),
+            **counts,
+            **indicators.rates(indicators.CohortCounts(**counts)).as_dict(),
+        }
+        for unit_id, counts in sums.items()
+    ]
+    return sorted(result, key=lambda r: (-r["found"], r["name"]))
 
 
 def map_points(*, problems: QuerySet[Problem], limit: int = 2000) -> list[dict]:
