@@ -229,20 +229,13 @@ class _StreetBatch:
                 item_scores.append(ItemScore(sheet=sheet, item=item, points=item.points, score=score))
                 lines_per_item.append(lines)
         ItemScore.objects.bulk_create(item_scores, batch_size=5000)
-        deductions = [
-            Deduction(
-                item_score=item_score,
-                source=source,
-                problem_id=problem_id,
-                manual_entry_id=manual_id,
-                points=points,
-                reason=reason[:300],
-            )
+        rows = [
+            (item_score.pk, str(source), problem_id, manual_id, points, reason[:300])
             for item_score, lines in zip(item_scores, lines_per_item, strict=True)
             for source, points, reason, problem_id, manual_id in lines
         ]
-        Deduction.objects.bulk_create(deductions, batch_size=5000)
-        return len(sheets), len(deductions)
+        _insert_deductions(rows)
+        return len(sheets), len(rows)
 
     def _item_lines(self, item, node, found, extras, rates) -> list[tuple]:
         """(source, points lost, reason, problem id, manual entry id) for one item of one unit."""
@@ -286,6 +279,26 @@ class _StreetBatch:
             ):
                 lines.append((source, amount, f"{cname} {number}", pid, None))
         return lines
+
+
+DEDUCTION_FIELDS = ["item_score", "source", "problem", "manual_entry", "points", "reason"]
+
+
+def _insert_deductions(rows: list[tuple]) -> None:
+    """The original-record lines, inserted as plain rows: there can be a hundred thousand of them
+    in a month, and none needs a model instance or its id back."""
+    if not rows:
+        return
+    meta = Deduction._meta
+    columns = [meta.get_field(name).column for name in DEDUCTION_FIELDS]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
 
 
 def _clear(assessment: Assessment) -> None:

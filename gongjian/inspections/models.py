@@ -146,6 +146,9 @@ class Problem(TimeStampedModel):
             models.Index(fields=["city", "found_at", "status"], name="problem_city_found_idx"),
             models.Index(fields=["street", "found_at", "status"], name="problem_street_found_idx"),
             models.Index(fields=["community", "found_at", "status"], name="problem_community_found_idx"),
+            # Status lists (open, awaiting re-check) and their counts, city-wide and per street.
+            models.Index(fields=["city", "status", "found_at"], name="problem_city_status_idx"),
+            models.Index(fields=["street", "status", "found_at"], name="problem_street_status_idx"),
             models.Index(fields=["found_at"], name="problem_found_idx"),
             models.Index(fields=["status", "deadline"], name="problem_status_deadline_idx"),
             models.Index(fields=["category", "unit", "closed_at"], name="problem_relapse_idx"),
