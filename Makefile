@@ -19,7 +19,13 @@ demo: setup migrate
 test: setup system-deps
 	bash scripts/run-tests.sh
 
-setup: venv assets
+setup: venv assets .env
+
+# A local .env (git-ignored) from the documented example, so `manage.py` works for a developer
+# (DEBUG on, development key). Production sets its variables itself and never runs this.
+.env:
+	cp .env.example .env
+	@echo "created .env from .env.example (local development settings; edit as needed)"
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
