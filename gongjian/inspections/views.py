@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_POST
 from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import download_response, private_image_response
+from gongjian.core.filtering import apply_filter
 from gongjian.inspections import selectors, services
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.exporters import ProblemExcelExporter
@@ -53,11 +56,7 @@ def _filtered(request):
     """The list's filter form and the rows it selects (the list, export and map share it)."""
     actor = actor_for(request.user)
     _require(actor, Perm.PROBLEM_VIEW)
-    form = ProblemFilterForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        return form, None
-    data = form.cleaned_data if request.GET else {}
-    return form, selectors.problem_list(actor=actor, **data)
+    return apply_filter(request, ProblemFilterForm, partial(selectors.problem_list, actor=actor))
 
 
 @login_required

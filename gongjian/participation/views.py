@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from gongjian.accounts.access import Perm, actor_for
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import ExportResult, download_response, private_image_response
+from gongjian.core.filtering import apply_filter
 from gongjian.organizations.models import Unit
 from gongjian.participation import selectors, services
 from gongjian.participation.choices import ImportStatus, VolunteerStatus
@@ -53,11 +55,7 @@ def _query(request) -> str:
 def _volunteers_filtered(request):
     actor = actor_for(request.user)
     _require(actor, Perm.VOLUNTEER_VIEW)
-    form = VolunteerFilterForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        return form, None
-    data = {k: v for k, v in (form.cleaned_data if request.GET else {}).items() if k in form.fields}
-    return form, selectors.volunteer_list(actor=actor, **data)
+    return apply_filter(request, VolunteerFilterForm, partial(selectors.volunteer_list, actor=actor))
 
 
 @login_required
@@ -332,11 +330,7 @@ def import_cancel(request, pk: int):
 def _activities_filtered(request):
     actor = actor_for(request.user)
     _require(actor, Perm.PARTICIPATION_VIEW)
-    form = ActivityFilterForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        return form, None
-    data = {k: v for k, v in (form.cleaned_data if request.GET else {}).items() if k in form.fields}
-    return form, selectors.activity_list(actor=actor, **data)
+    return apply_filter(request, ActivityFilterForm, partial(selectors.activity_list, actor=actor))
 
 
 @login_required
