@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "gongjian.inspections",
     "gongjian.assessments",
     "gongjian.participation",
+    "gongjian.archives",
     "gongjian.demo",
 ]
 
@@ -168,6 +169,19 @@ MAP_CENTER = [float(x) for x in env_list("MAP_CENTER", ["29.30", "120.08"])]
 # Request bodies: photos are checked one by one; this bounds the whole multipart request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_MB", 60) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- archives ---------------------------------------------------------------------------
+ARCHIVE_FILE_MAX_BYTES = env_int("ARCHIVE_FILE_MAX_MB", 20) * 1024 * 1024
+# A photo taken more than this many days away from its record's date (or span) is flagged.
+ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS = env_int("ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS", 7)
+# Two photos whose perceptual hashes differ in at most this many of 64 bits are "the same photo".
+ARCHIVE_PHASH_DISTANCE = env_int("ARCHIVE_PHASH_DISTANCE", 6)
+# How binders are built in the background: "thread" (inside the web process; enough for one
+# office), "worker" (queued for `manage.py binder_worker`), or "inline" (in the request; tests).
+BINDER_RUNNER = env_str("BINDER_RUNNER", "thread")
+# A running binder whose worker has shown no sign of life for this long is retried (once) or failed.
+BINDER_STALE_SECONDS = env_int("BINDER_STALE_SECONDS", 120)
+BINDER_MAX_ATTEMPTS = env_int("BINDER_MAX_ATTEMPTS", 2)
 
 # --- personal data -----------------------------------------------------------------------
 # Fernet key that encrypts volunteers' ID numbers (and keys their duplicate-check hash), so a

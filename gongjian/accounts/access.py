@@ -47,6 +47,10 @@ class Perm(StrEnum):
     PERSONAL_DATA_VIEW = "volunteer.personal_data"  # phone and ID number in full (each view audited)
     ACTIVITY_MANAGE = "activity.manage"  # record activities, attendance, volunteer hours, photos
     PAIRING_MANAGE = "pairing.manage"  # letters, obligations, leaders, themes of the month
+    # Archives (gongjian/archives): evidence, meetings, mechanisms, binders, templates.
+    ARCHIVE_VIEW = "archive.view"  # records, completeness, binders of one's own units
+    ARCHIVE_MANAGE = "archive.manage"  # add and revise records, meetings, mechanisms
+    TEMPLATE_MANAGE = "archive.template"  # the city's unified template (台帐资料样本)
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -79,6 +83,16 @@ _PARTICIPATION_PERMS: dict[str, set[Perm]] = {
     Role.COBUILD_LIAISON: {Perm.PARTICIPATION_VIEW},
 }
 for _role, _extra in _PARTICIPATION_PERMS.items():
+    ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
+# Archives: communities keep them, streets keep theirs and check their communities', the city
+# publishes the template; the inspecting roles read them.
+_ARCHIVE_PERMS: dict[str, set[Perm]] = {
+    Role.CITY_LEADER: {Perm.ARCHIVE_VIEW},
+    Role.STREET_OFFICER: {Perm.ARCHIVE_VIEW, Perm.ARCHIVE_MANAGE},
+    Role.COMMUNITY_WORKER: {Perm.ARCHIVE_VIEW, Perm.ARCHIVE_MANAGE},
+    Role.INSPECTOR: {Perm.ARCHIVE_VIEW},
+}
+for _role, _extra in _ARCHIVE_PERMS.items():
     ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
 
 

@@ -48,6 +48,7 @@ class DeductionSource(models.TextChoices):
     RATE = "rate", _("Rate below threshold")
     MANUAL = "manual", _("Assessor's score")
     NOT_ASSESSED = "not_assessed", _("No score entered")
+    ARCHIVE = "archive", _("Archive incomplete")
 
 
 class SanctionKind(models.TextChoices):

@@ -1,0 +1,149 @@
+"""Reads of the archive: the template in force, a unit's records of a period, the audit of a unit
+and the city's ranking of communities. Callers scope first (``accounts.access``); these take
+units the caller may already see."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from gongjian.archives import completeness
+from gongjian.archives.choices import MechanismKind, TemplateStatus
+from gongjian.archives.models import ArchiveTemplate, Evidence, EvidenceFile, Mechanism, TemplateSection
+from gongjian.archives.periods import Period
+from gongjian.organizations.choices import UnitLevel
+from gongjian.organizations.models import Unit
+from gongjian.organizations.tree import ancestor_ids_sql
+
+
+def city_id_of(unit: Unit) -> int | None:
+    if unit.level == UnitLevel.CITY:
+        return unit.id
+    return (
+        Unit.objects.filter(id__in=ancestor_ids_sql([unit.id]), level=UnitLevel.CITY)
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def current_template(city_id: int | None, period: Period | None = None) -> ArchiveTemplate | None:
+    """The published template of the rule set in force for the period (the latest published one
+    of the newest rule set that has started by the period's end)."""
+    if city_id is None:
+        return None
+    published = ArchiveTemplate.objects.filter(status=TemplateStatus.PUBLISHED, ruleset__city_id=city_id)
+    if period is not None:
+        in_force = published.filter(ruleset__effective_from__lte=period.end)
+        published = in_force if in_force.exists() else published
+    return published.select_related("ruleset").order_by("-ruleset__effective_from", "-published_at", "-id").first()
+
+
+def template_sections(template: ArchiveTemplate | None) -> list[TemplateSection]:
+    if template is None:
+        return []
+    return list(
+        template.sections.select_related("rule_item").prefetch_related("requirements").order_by("position", "id")
+    )
+
+
+def period_records(unit_ids: list[int], period: Period, *, with_files: bool = True):
+    """Current, not withdrawn records of these units filed in the period or a period inside it, in
+    date order, with their rule items (and files)."""
+    qs = Evidence.objects.current().filter(
+        unit_id__in=unit_ids, withdrawn=False, period_start__gte=period.start, period_start__lte=period.end
+    )
+    if period.kind == "month":
+        qs = qs.filter(period_kind="month")
+    elif period.kind == "quarter":
+        qs = qs.exclude(period_kind="year")
+    prefetch = ["rule_items"]
+    if with_files:
+        prefetch.append(Prefetch("files", queryset=EvidenceFile.objects.order_by("position", "id")))
+    return qs.prefetch_related(*prefetch).order_by("date", "id")
+
+
+def _photo_history(unit_ids: list[int] | None, exclude_period: Period | None = None) -> list[completeness.PhotoRef]:
+    """Every current photo's fingerprint (for "the same photo used twice"), across the city."""
+    rows = EvidenceFile.objects.filter(evidence__is_current=True, evidence__withdrawn=False, kind="image").values_list(
+        "id",
+        "evidence__record_key",
+        "evidence__unit_id",
+        "evidence__period_start",
+        "sha256",
+        "phash",
+        "evidence__title",
+    )
+    if unit_ids is not None:
+        rows = rows.filter(evidence__unit_id__in=unit_ids)
+    return [
+        completeness.PhotoRef(file_id=i, record_key=str(k), unit_id=u, period_start=p, sha256=s, phash=h, title=t)
+        for i, k, u, p, s, h, t in rows.iterator(chunk_size=5000)
+    ]
+
+
+def audit_unit(
+    unit: Unit,
+    period: Period,
+    *,
+    today: datetime.date | None = None,
+    sections: list[TemplateSection] | None = None,
+    photos: list[completeness.PhotoRef] | None = None,
+) -> completeness.Audit:
+    """The completeness audit of one unit and period against the template in force. A caller
+    auditing many units (the ranking, the assessment) passes the sections and the city's photo
+    fingerprints once."""
+    if sections is None:
+        sections = template_sections(current_template(city_id_of(unit), period))
+    records = [completeness.record_view(e) for e in period_records([unit.id], period)]
+    mechanisms = list(Mechanism.objects.filter(unit=unit))
+    executions = _executions([m.id for m in mechanisms])
+    if photos is None:
+        photos = _photo_history(_city_unit_ids(unit))
+    return completeness.audit(
+        period=period,
+        sections=[completeness.section_view(s) for s in sections],
+        records=records,
+        mechanisms=[completeness.mechanism_view(m, executions.get(m.id, [])) for m in mechanisms],
+        photo_history=photos,
+        today=today or timezone.localdate(),
+        date_tolerance_days=settings.ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS,
+        phash_distance=settings.ARCHIVE_PHASH_DISTANCE,
+        is_community=unit.level == UnitLevel.COMMUNITY,
+        mechanism_kinds={k: str(label) for k, label in MechanismKind.choices},
+    )
+
+
+def _city_unit_ids(unit: Unit) -> list[int] | None:
+    """Photo reuse is looked for across the whole city (a photo borrowed from a neighbour counts)."""
+    from gongjian.organizations.tree import subtree_ids_sql
+
+    city_id = city_id_of(unit)
+    if city_id is None:
+        return [unit.id]
+    return list(Unit.objects.filter(id__in=subtree_ids_sql([city_id])).values_list("id", flat=True))
+
+
+def _executions(mechanism_ids: list[int]) -> dict[int, list[datetime.date]]:
+    out: dict[int, list[datetime.date]] = defaultdict(list)
+    rows = Evidence.objects.current().filter(mechanism_id__in=mechanism_ids, withdrawn=False)
+    for mechanism_id, day in rows.values_list("mechanism_id", "date"):
+        out[mechanism_id].append(day)
+    return out
+
+
+def ranking(
+    communities: list[Unit], period: Period, *, today: datetime.date | None = None
+) -> list[tuple[Unit, completeness.Audit]]:
+    """Communities by completeness, best first (ties: fewer points at risk, then name)."""
+    if not communities:
+        return []
+    city_id = city_id_of(communities[0])
+    sections = template_sections(current_template(city_id, period))
+    photos = _photo_history(_city_unit_ids(communities[0]))
+    audits = [(c, audit_unit(c, period, today=today, sections=sections, photos=photos)) for c in communities]
+    audits.sort(key=lambda pair: (-pair[1].percent, pair[1].points_at_risk, pair[0].name))
+    return audits
