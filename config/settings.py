@@ -182,6 +182,9 @@ BINDER_RUNNER = env_str("BINDER_RUNNER", "thread")
 # A running binder whose worker has shown no sign of life for this long is retried (once) or failed.
 BINDER_STALE_SECONDS = env_int("BINDER_STALE_SECONDS", 120)
 BINDER_MAX_ATTEMPTS = env_int("BINDER_MAX_ATTEMPTS", 2)
+# The assessment's evidence items are scored by the archive's completeness (the assessments app
+# does not import the archives, which build on it; empty: evidence items are scored by hand).
+ASSESSMENT_EVIDENCE_SCORER = "gongjian.archives.scoring.losses"
 
 # --- personal data -----------------------------------------------------------------------
 # Fernet key that encrypts volunteers' ID numbers (and keys their duplicate-check hash), so a

@@ -51,6 +51,9 @@ class RecordView:
     rule_item_ids: frozenset[int]
     files: tuple[FileView, ...]
     mechanism_id: int | None = None
+    # For the assessment, which only counts: captioned photos counted by the database instead of
+    # every file loaded (``files`` is then empty).
+    captioned_count: int | None = None
 
     @property
     def photos(self) -> tuple[FileView, ...]:
@@ -58,6 +61,8 @@ class RecordView:
 
     @property
     def captioned_photos(self) -> int:
+        if self.captioned_count is not None:
+            return self.captioned_count
         return sum(1 for f in self.photos if f.caption.strip())
 
 
@@ -152,6 +157,16 @@ class SectionAudit:
     @property
     def percent(self) -> int:
         return round(100 * self.met / self.due) if self.due else 100
+
+    def points_lost_by(self, day: datetime.date) -> tuple[Decimal, list[str]]:
+        """What the assessment deducts on ``day``: the item's points in proportion to the slots
+        that have ended unmet (a year's summary is not lost in August), and those slots' codes."""
+        ended = [s for s in self.slots if s.slot.end <= day]
+        unmet = [s for s in ended if not s.met]
+        if not ended or not unmet:
+            return Decimal("0.00"), []
+        lost = (self.section.points * len(unmet) / len(ended)).quantize(POINTS, ROUND_HALF_UP)
+        return lost, [s.slot.code for s in unmet]
 
 
 @dataclass

@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gongjian.assessments import scoring
@@ -104,6 +106,7 @@ def compute(assessment: Assessment, *, as_of: datetime.datetime | None = None) -
     }
     tree = Tree(assessment.city_id)
     ranked = [n for n in tree.nodes.values() if n.level in ruleset.levels]
+    archive = _archive_scores(assessment.city_id, month, leaves, [n.id for n in ranked])
     by_street: dict[int | None, list[Node]] = defaultdict(list)
     for node in ranked:
         by_street[tree.ancestor_at(node.id, "street")].append(node)
@@ -120,6 +123,7 @@ def compute(assessment: Assessment, *, as_of: datetime.datetime | None = None) -
             leaves=leaves,
             item_of_category=item_of_category,
             manual=manual,
+            archive=archive,
             start=start,
             end=end,
             as_of=as_of,
@@ -134,7 +138,9 @@ def compute(assessment: Assessment, *, as_of: datetime.datetime | None = None) -
 
 
 class _StreetBatch:
-    def __init__(self, *, assessment, street_id, scope, tree, leaves, item_of_category, manual, start, end, as_of):
+    def __init__(
+        self, *, assessment, street_id, scope, tree, leaves, item_of_category, manual, archive, start, end, as_of
+    ):
         self.assessment = assessment
         self.ruleset = assessment.ruleset
         self.street_id = street_id
@@ -142,6 +148,7 @@ class _StreetBatch:
         self.leaves = leaves
         self.item_of_category = item_of_category
         self.manual = manual
+        self.archive_items, self.archive_losses = archive
         self.as_of = as_of
         in_scope = Problem.objects.filter(unit_id__in=scope).exclude(status=ProblemStatus.VOID)
         found = in_scope.filter(found_at__gte=start, found_at__lt=end)
@@ -256,7 +263,11 @@ class _StreetBatch:
             )
             if loss:
                 lines.append((DeductionSource.RATE, loss, f"{item.indicator} {value}% / {item.threshold}%", None, None))
-        else:  # manual, and evidence until the archives score it
+        elif item.method == Method.EVIDENCE and item.id in self.archive_items:
+            lost = self.archive_losses.get((node.id, item.id))
+            if lost is not None:
+                lines.append((DeductionSource.ARCHIVE, min(lost[0], item.points), lost[1], None, None))
+        else:  # manual, and evidence items the archive template does not cover
             entry = self.manual.get((node.id, item.id))
             if entry is None:
                 lines.append((DeductionSource.NOT_ASSESSED, Decimal("0.00"), _("No score entered yet"), None, None))
@@ -279,6 +290,17 @@ class _StreetBatch:
             ):
                 lines.append((source, amount, f"{cname} {number}", pid, None))
         return lines
+
+
+def _archive_scores(city_id: int, month: datetime.date, leaves: list[RuleItem], unit_ids: list[int]):
+    """The archive's verdict on the month's evidence items, through the scorer the settings name
+    (the archives build on the assessment, so the engine does not import them)."""
+    evidence_ids = [i.id for i in leaves if i.method == Method.EVIDENCE]
+    scorer_path = getattr(settings, "ASSESSMENT_EVIDENCE_SCORER", "")
+    if not evidence_ids or not scorer_path:
+        return set(), {}
+    scorer = import_string(scorer_path)
+    return scorer(city_id=city_id, month=month, item_ids=evidence_ids, unit_ids=unit_ids)
 
 
 DEDUCTION_FIELDS = ["item_score", "source", "problem", "manual_entry", "points", "reason"]

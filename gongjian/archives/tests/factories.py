@@ -109,7 +109,9 @@ def photo(seed: int, caption: str = "", day: datetime.date | None = None) -> Fil
     return FileIn(name=f"IMG_{seed:04d}.jpg", data=jpeg(seed=seed, taken=taken), caption=caption)
 
 
-def record(user, unit, ruleset, *, code="3.1", kind=EvidenceKind.MEETING, day=datetime.date(2026, 3, 10), files=(), **kw):
+def record(
+    user, unit, ruleset, *, code="3.1", kind=EvidenceKind.MEETING, day=datetime.date(2026, 3, 10), files=(), **kw
+):
     """A record filed by the service in the month of ``day``."""
     return services.evidence_create(
         user=user,
