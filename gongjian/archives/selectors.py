@@ -66,9 +66,22 @@ def period_records(unit_ids: list[int], period: Period, *, with_files: bool = Tr
     return qs.prefetch_related(*prefetch).order_by("date", "id")
 
 
-def _photo_history(unit_ids: list[int] | None, exclude_period: Period | None = None) -> list[completeness.PhotoRef]:
-    """Every current photo's fingerprint (for "the same photo used twice"), across the city."""
-    rows = EvidenceFile.objects.filter(evidence__is_current=True, evidence__withdrawn=False, kind="image").values_list(
+# How far back a reused photo is looked for: the period audited and the two years before it
+# (provincial reviews look at the current and the previous creation cycle).
+REUSE_LOOKBACK_YEARS = 2
+
+
+def _photo_history(unit_ids: list[int] | None, period: Period) -> list[completeness.PhotoRef]:
+    """The fingerprints of the current photos of the city (for "the same photo used twice"),
+    from two years before the period to its end."""
+    since = period.start.replace(year=period.start.year - REUSE_LOOKBACK_YEARS, month=1, day=1)
+    rows = EvidenceFile.objects.filter(
+        evidence__is_current=True,
+        evidence__withdrawn=False,
+        kind="image",
+        evidence__period_start__gte=since,
+        evidence__period_start__lte=period.end,
+    ).values_list(
         "id",
         "evidence__record_key",
         "evidence__unit_id",
@@ -102,7 +115,7 @@ def audit_unit(
     mechanisms = list(Mechanism.objects.filter(unit=unit))
     executions = _executions([m.id for m in mechanisms])
     if photos is None:
-        photos = _photo_history(_city_unit_ids(unit))
+        photos = _photo_history(_city_unit_ids(unit), period)
     return completeness.audit(
         period=period,
         sections=[completeness.section_view(s) for s in sections],
@@ -117,14 +130,15 @@ def audit_unit(
     )
 
 
-def _city_unit_ids(unit: Unit) -> list[int] | None:
-    """Photo reuse is looked for across the whole city (a photo borrowed from a neighbour counts)."""
+def _city_unit_ids(unit: Unit):
+    """Photo reuse is looked for across the whole city (a photo borrowed from a neighbour counts):
+    the city's units as a subquery, not a list of thousands of ids."""
     from gongjian.organizations.tree import subtree_ids_sql
 
     city_id = city_id_of(unit)
     if city_id is None:
         return [unit.id]
-    return list(Unit.objects.filter(id__in=subtree_ids_sql([city_id])).values_list("id", flat=True))
+    return Unit.objects.filter(id__in=subtree_ids_sql([city_id])).values("id")
 
 
 def _executions(mechanism_ids: list[int]) -> dict[int, list[datetime.date]]:
@@ -143,7 +157,7 @@ def ranking(
         return []
     city_id = city_id_of(communities[0])
     sections = template_sections(current_template(city_id, period))
-    photos = _photo_history(_city_unit_ids(communities[0]))
+    photos = _photo_history(_city_unit_ids(communities[0]), period)
     audits = [(c, audit_unit(c, period, today=today, sections=sections, photos=photos)) for c in communities]
     audits.sort(key=lambda pair: (-pair[1].percent, pair[1].points_at_risk, pair[0].name))
     return audits
