@@ -2,6 +2,14 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from gongjian.api import views
+from gongjian.archives.api import (
+    ArchiveTemplateViewSet,
+    ArchiveViewSet,
+    BinderViewSet,
+    EvidenceViewSet,
+    MechanismViewSet,
+    MeetingViewSet,
+)
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
 from gongjian.participation.api import (
@@ -26,6 +34,13 @@ router.register("volunteers", VolunteerViewSet, basename="volunteer")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("teams", TeamViewSet, basename="team")
 router.register("frontage-duties", FrontageDutyViewSet, basename="frontage-duty")
+
+router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("mechanisms", MechanismViewSet, basename="mechanism")
+router.register("archive-templates", ArchiveTemplateViewSet, basename="archive-template")
+router.register("archives", ArchiveViewSet, basename="archive")
+router.register("binders", BinderViewSet, basename="binder")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

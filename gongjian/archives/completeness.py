@@ -110,6 +110,11 @@ class PhotoRef:
     sha256: str
     phash: str
     title: str
+    date: datetime.date | None = None  # the record's date (default: its period's start)
+
+    @property
+    def order(self) -> tuple:
+        return (self.date or self.period_start, self.file_id)
 
 
 @dataclass(frozen=True)
@@ -378,7 +383,7 @@ def _blocks(phash: str) -> list[tuple[int, str]]:
 
 
 def _reused_photos(records: list[RecordView], history: list[PhotoRef], distance: int) -> list[Finding]:
-    """The same or a near-identical photo in another record (of any unit or period). Near
+    """The same or a near-identical photo in an earlier record (of any unit or period). Near
     matches are looked up by 8-bit blocks of the 64-bit hash: two hashes within 7 bits of each
     other share at least one whole block, so only those candidates are compared."""
     by_sha: dict[str, list[PhotoRef]] = defaultdict(list)
@@ -397,8 +402,10 @@ def _reused_photos(records: list[RecordView], history: list[PhotoRef], distance:
                     for ref in by_block.get(block, ()):
                         if len(ref.phash) == 16 and (int(ref.phash, 16) ^ int(photo.phash, 16)).bit_count() <= distance:
                             candidates[id(ref)] = ref
+            # Only the later use is flagged: the record that showed the photo first is the original.
+            mine = (record.date, photo.id)  # same day: the one archived first is the original
             others = sorted(
-                (r for r in candidates.values() if r.record_key != record.record_key),
+                (r for r in candidates.values() if r.record_key != record.record_key and r.order < mine),
                 key=lambda r: (r.period_start, r.file_id),
             )
             if others:

@@ -89,12 +89,15 @@ def _photo_history(unit_ids: list[int] | None, period: Period) -> list[completen
         "sha256",
         "phash",
         "evidence__title",
+        "evidence__date",
     )
     if unit_ids is not None:
         rows = rows.filter(evidence__unit_id__in=unit_ids)
     return [
-        completeness.PhotoRef(file_id=i, record_key=str(k), unit_id=u, period_start=p, sha256=s, phash=h, title=t)
-        for i, k, u, p, s, h, t in rows.iterator(chunk_size=5000)
+        completeness.PhotoRef(
+            file_id=i, record_key=str(k), unit_id=u, period_start=p, sha256=s, phash=h, title=t, date=d
+        )
+        for i, k, u, p, s, h, t, d in rows.iterator(chunk_size=5000)
     ]
 
 

@@ -9,6 +9,7 @@ record cannot overwrite each other (the second gets a Conflict and reloads)."""
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gongjian.accounts.access import Perm, actor_for, perms_at_unit
@@ -110,7 +111,7 @@ def _store(evidence: Evidence, position: int, accepted: AcceptedFile, caption: s
         size=len(accepted.content),
         sha256=accepted.sha256,
         caption=caption.strip()[:200],
-        taken_at=accepted.taken_at,
+        taken_at=_camera_time(accepted.taken_at),
         width=accepted.width,
         height=accepted.height,
     )
@@ -120,6 +121,13 @@ def _store(evidence: Evidence, position: int, accepted: AcceptedFile, caption: s
         row.thumbnail.save(f"thumb-{accepted.name}", ContentFile(accepted.thumbnail), save=False)
     row.save()
     return row
+
+
+def _camera_time(value: datetime.datetime | None) -> datetime.datetime | None:
+    # Cameras write local wall-clock time without a zone; phones here are on the city's time.
+    if value is None:
+        return None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 @dataclass(frozen=True)
@@ -396,10 +404,16 @@ def caption_set(*, user, evidence: Evidence, expected_version: int | None, file_
 # --- collection from what the system already knows ----------------------------------------------
 
 
-def _published_items_for(city_id: int | None, kind: str) -> list[RuleItem]:
-    """The rule items whose published template sections ask for records of ``kind``."""
+def _published_items_for(city_id: int | None, kind: str, cache: dict | None = None) -> list[RuleItem]:
+    """The rule items whose published template sections ask for records of ``kind`` (``cache``
+    keeps the answer per city and kind through a batch such as ``collect_pending``)."""
     if city_id is None:
         return []
+    if cache is not None:
+        key = (city_id, kind)
+        if key not in cache:
+            cache[key] = _published_items_for(city_id, kind)
+        return cache[key]
     sections = (
         TemplateSection.objects.filter(template__status=TemplateStatus.PUBLISHED, template__ruleset__city_id=city_id)
         .select_related("rule_item")
@@ -410,6 +424,18 @@ def _published_items_for(city_id: int | None, kind: str) -> list[RuleItem]:
         if any(kind in (r.kinds or []) for r in section.requirements.all()):
             items.append(section.rule_item)
     return items
+
+
+def _in_site_language(collect):
+    """Collected titles and texts are written in the site's language whoever triggered them, so
+    collecting again under another language does not make a new version of every record."""
+
+    @functools.wraps(collect)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return collect(*args, **kwargs)
+
+    return wrapper
 
 
 def _collect(
@@ -426,12 +452,19 @@ def _collect(
     mechanism_kind: str | None = None,
     author: str = "",
     actor=None,
+    cache: dict | None = None,
 ) -> Evidence | None:
     """File (or bring up to date) the record collected from one source object. Idempotent: when
     nothing changed, nothing is written; when something did, a new version is."""
     from gongjian.archives import periods
 
-    items = _published_items_for(_city_of(unit.id), kind)
+    if cache is None:
+        city_id = _city_of(unit.id)
+    else:
+        if ("city", unit.id) not in cache:
+            cache[("city", unit.id)] = _city_of(unit.id)
+        city_id = cache[("city", unit.id)]
+    items = _published_items_for(city_id, kind, cache)
     if not items:
         return None  # no published template asks for this kind yet; collected once one does
     mechanism = Mechanism.objects.filter(unit=unit, kind=mechanism_kind).first() if mechanism_kind else None
@@ -473,7 +506,8 @@ def _collect(
     return evidence
 
 
-def collect_from_problem(problem, *, actor=None) -> Evidence | None:
+@_in_site_language
+def collect_from_problem(problem, *, actor=None, cache: dict | None = None) -> Evidence | None:
     """A closed problem becomes a rectification record with its before and after photos."""
     from gongjian.inspections.choices import PhotoStage, ProblemStatus
 
@@ -508,10 +542,12 @@ def collect_from_problem(problem, *, actor=None) -> Evidence | None:
         files=files,
         mechanism_kind=MechanismKind.SUPERVISION,
         actor=actor,
+        cache=cache,
     )
 
 
-def collect_from_activity(activity, *, actor=None) -> Evidence | None:
+@_in_site_language
+def collect_from_activity(activity, *, actor=None, cache: dict | None = None) -> Evidence | None:
     """A held activity becomes an activity record with its photos."""
     from gongjian.participation.choices import ActivityStatus
 
@@ -540,6 +576,7 @@ def collect_from_activity(activity, *, actor=None) -> Evidence | None:
         files=files,
         author=activity.organiser,
         actor=actor,
+        cache=cache,
     )
 
 
@@ -560,7 +597,8 @@ def _meeting_text(meeting: Meeting) -> str:
     return "\n".join(lines)
 
 
-def collect_from_meeting(meeting: Meeting, *, actor=None) -> Evidence | None:
+@_in_site_language
+def collect_from_meeting(meeting: Meeting, *, actor=None, cache: dict | None = None) -> Evidence | None:
     files = [
         StoredFile(
             file_name=p.file.name,
@@ -584,6 +622,7 @@ def collect_from_meeting(meeting: Meeting, *, actor=None) -> Evidence | None:
         files=files,
         mechanism_kind=MEETING_MECHANISM.get(meeting.kind),
         actor=actor,
+        cache=cache,
     )
 
 
@@ -596,6 +635,7 @@ def collect_pending(*, unit_ids: Iterable[int] | None = None, actor=None) -> int
     from gongjian.participation.models import Activity
 
     count = 0
+    cache: dict = {}
     problems = Problem.objects.filter(status=ProblemStatus.CLOSED).select_related("category")
     activities = Activity.objects.filter(status=ActivityStatus.HELD).select_related("community")
     meetings = Meeting.objects.select_related("unit")
@@ -606,13 +646,13 @@ def collect_pending(*, unit_ids: Iterable[int] | None = None, actor=None) -> int
         meetings = meetings.filter(unit_id__in=ids)
     for problem in problems.prefetch_related("photos").iterator(chunk_size=200):
         with transaction.atomic():
-            count += collect_from_problem(problem, actor=actor) is not None
+            count += collect_from_problem(problem, actor=actor, cache=cache) is not None
     for activity in activities.prefetch_related("photos").iterator(chunk_size=200):
         with transaction.atomic():
-            count += collect_from_activity(activity, actor=actor) is not None
+            count += collect_from_activity(activity, actor=actor, cache=cache) is not None
     for meeting in meetings.iterator(chunk_size=200):
         with transaction.atomic():
-            count += collect_from_meeting(meeting, actor=actor) is not None
+            count += collect_from_meeting(meeting, actor=actor, cache=cache) is not None
     return count
 
 
@@ -718,7 +758,7 @@ def _meeting_photo(meeting: Meeting, upload: AcceptedFile, caption: str, user) -
         caption=caption.strip()[:200],
         width=upload.width,
         height=upload.height,
-        taken_at=upload.taken_at,
+        taken_at=_camera_time(upload.taken_at),
         uploaded_by=user,
     )
     photo.file.save(upload.name, ContentFile(upload.content), save=False)

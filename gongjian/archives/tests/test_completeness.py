@@ -52,7 +52,10 @@ def meeting(n: int, day: datetime.date, *photos_, kind="meeting", period=None, k
     )
 
 
-def audit(records, *, today=D(2026, 3, 31), sections=(MEETINGS, PLAN), history=(), mechanisms=(), **kw):
+END_OF_MARCH = D(2026, 3, 31)
+
+
+def audit(records, *, today=END_OF_MARCH, sections=(MEETINGS, PLAN), history=(), mechanisms=(), **kw):
     return c.audit(
         period=YEAR,
         sections=list(sections),
@@ -122,6 +125,13 @@ def test_the_same_or_a_near_identical_photo_in_another_record_is_flagged():
     result = audit([meeting(1, D(2026, 1, 8), mine, photo(2))], history=[near, far], today=D(2026, 1, 31))
     reused = [f for f in result.findings if f.code == "reused_photo"]
     assert len(reused) == 1 and "去年七月例会" in reused[0].message and "2025-07" in reused[0].message
+
+
+def test_only_the_later_use_of_a_photo_is_flagged_not_the_original():
+    mine = photo(1, phash="ffff0000ffff0000")
+    later = c.PhotoRef(9, "later", 5, D(2026, 2, 1), mine.sha256, mine.phash, "二月例会", date=D(2026, 2, 8))
+    result = audit([meeting(1, D(2026, 1, 8), mine, photo(2))], history=[later])
+    assert "reused_photo" not in codes(result)
 
 
 def test_a_photo_is_not_reused_by_being_in_an_earlier_version_of_its_own_record():

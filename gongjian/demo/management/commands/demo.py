@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
+from gongjian.archives.models import Evidence
+from gongjian.demo.archives import build_demo_archives
 from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.inspections import build_demo_inspections, demo_months
@@ -30,6 +32,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Assessments: six months computed, {published} published (the last is left to publish)")
         activities = build_demo_participation()
         self.stdout.write(f"Participation: a year of activities ({activities} created now), volunteers, pairings")
+        records = build_demo_archives()
+        self.stdout.write(
+            f"Archives: the city's template, {Evidence.objects.current().count()} records ({records} filed now); "
+            "community1 nearly complete, community2 with gaps"
+        )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")
