@@ -520,8 +520,9 @@ def _community2(worker: User, unit: Unit, items: dict[str, RuleItem], year: _Yea
     for index, month in enumerate(months):
         day = year.on(month, 9)
         photos = [_photo(f"c2-{month}-a", day, f"{month}月份例会现场")]
-        if index == 0:
-            # Borrowed from community1's first 联席会: the same file, so the same hashes.
+        if index == min(1, len(months) - 1):
+            # Borrowed from community1's first 联席会 (12 January) for a later meeting: the same
+            # file, so the same hashes; the later use is the one flagged.
             first_joint = year.on(1, 12)
             photos.append(_photo(borrowed, first_joint, "例会现场", hour=14))
         else:

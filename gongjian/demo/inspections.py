@@ -38,10 +38,18 @@ DESCRIPTIONS = {
 PALETTE = [(141, 110, 99), (120, 144, 156), (161, 136, 127), (104, 159, 56), (96, 125, 139), (188, 170, 164)]
 
 
-def _photo(rng: random.Random, label: str, after: bool) -> bytes:
-    """A generated scene: a wall, the ground, and either a pile of boxes or a clean ground."""
+def _photo(rng: random.Random, label: str, after: bool, seed: str = "") -> bytes:
+    """A generated scene: a wall, the ground, and either a pile of boxes or a clean ground. The
+    ``seed`` draws the scene's own shapes (windows, trees) so no two photos look alike to the
+    archive's reused-photo check; it has its own generator so the demo's data stay as they were."""
     image = Image.new("RGB", (800, 600), PALETTE[rng.randrange(len(PALETTE))])
     draw = ImageDraw.Draw(image)
+    scene = random.Random(f"{label}-{seed}")
+    for _ in range(scene.randint(6, 10)):
+        x, y = scene.randint(0, 700), scene.randint(0, 520)
+        w, h = scene.randint(60, 260), scene.randint(40, 200)
+        shade = scene.randint(20, 235)
+        draw.rectangle([x, y, x + w, y + h], fill=(shade, scene.randint(20, 235), 255 - shade))
     draw.rectangle([0, 380, 800, 600], fill=(180, 180, 170) if after else (150, 140, 120))
     if not after:
         for _ in range(rng.randint(4, 9)):
@@ -166,7 +174,7 @@ def _play_one(rng, now, inspector, workers, compound, category, found_at, inspec
         description=DESCRIPTIONS.get(category.code, f"发现{category.name}问题"),
         address=f"{compound.name}{rng.randint(1, 30)}幢附近",
         point_type=PointType.COMPOUND,
-        photos=[_photo(rng, category.code, after=False)],
+        photos=[_photo(rng, category.code, after=False, seed=f"{compound.pk}-{found_at:%Y%m%d%H%M%S}-before")],
         found_at=found_at,
         latitude=lat,
         longitude=lng,
@@ -193,7 +201,7 @@ def _play_one(rng, now, inspector, workers, compound, category, found_at, inspec
             user=worker,
             problem=problem,
             note="已组织清理整改，现场恢复整洁",
-            photos=[_photo(rng, category.code, after=True)],
+            photos=[_photo(rng, category.code, after=True, seed=f"{problem.number}-{attempt}-after")],
             now=step,
         )
         problem.refresh_from_db()

@@ -72,9 +72,17 @@ def demo_id_number(seq: int) -> str:
     return first17 + id_check_digit(first17)
 
 
-def _photo(label: str, colour) -> bytes:
+def _photo(label: str, colour, seed: str = "") -> bytes:
+    """A generated scene; ``seed`` draws its own shapes so photos of different activities do not
+    look alike to the archive's reused-photo check."""
     image = Image.new("RGB", (800, 600), colour)
     draw = ImageDraw.Draw(image)
+    scene = random.Random(f"{label}-{seed}")
+    for _ in range(scene.randint(6, 10)):
+        x, y = scene.randint(0, 700), scene.randint(0, 380)
+        w, h = scene.randint(60, 260), scene.randint(40, 200)
+        shade = scene.randint(20, 235)
+        draw.rectangle([x, y, x + w, y + h], fill=(255 - shade, shade, scene.randint(20, 235)))
     draw.rectangle([0, 400, 800, 600], fill=(170, 190, 160))
     for i in range(6):
         draw.ellipse([100 + i * 100, 300, 150 + i * 100, 400], fill=(60, 80, 140))
@@ -212,7 +220,12 @@ def build_demo_participation(seed: int = 2026) -> int:
                 chosen = rng.sample(group, min(len(group), rng.randint(2, 6))) if held and group else []
                 photos = []
                 if held and index == 0 and month_no >= MONTHS - 3:
-                    photos = [(_photo(TITLES[code], (90 + 20 * k, 130, 90)), f"{TITLES[code]}现场（{day:%m月%d日}）")]
+                    photos = [
+                        (
+                            _photo(TITLES[code], (90 + 20 * k, 130, 90), seed=f"{community.pk}-{day}-{k}"),
+                            f"{TITLES[code]}现场（{day:%m月%d日}）",
+                        )
+                    ]
                 services.activity_record(
                     user=admin,
                     community=community,
