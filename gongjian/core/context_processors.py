@@ -6,6 +6,7 @@ from gongjian.accounts.access import Perm, actor_for
 # (menu, label, url name, permission needed or None for every signed-in user). Items of the same
 # menu become one dropdown where the menu first appears; menu None is a top-level link.
 INSPECTIONS, PARTICIPATION, SYSTEM = _("Inspections"), _("Participation"), _("System")
+ARCHIVES = _("Archives")
 NAV_ITEMS = [
     (None, _("Home"), "home", None),
     (INSPECTIONS, _("Work queue"), "problems:queue", Perm.PROBLEM_VIEW),
@@ -19,6 +20,11 @@ NAV_ITEMS = [
     (PARTICIPATION, _("Volunteers"), "participation:volunteers", Perm.VOLUNTEER_VIEW),
     (PARTICIPATION, _("Co-construction"), "participation:pairings", Perm.PARTICIPATION_VIEW),
     (PARTICIPATION, _("My volunteer service"), "participation:me", None),
+    (ARCHIVES, _("Archive"), "archives:index", Perm.ARCHIVE_VIEW),
+    (ARCHIVES, _("Meetings"), "archives:meetings", Perm.ARCHIVE_VIEW),
+    (ARCHIVES, _("Mechanisms"), "archives:mechanisms-index", Perm.ARCHIVE_VIEW),
+    (ARCHIVES, _("Completeness ranking"), "archives:ranking", Perm.ARCHIVE_VIEW),
+    (ARCHIVES, _("Templates"), "archives:templates", Perm.TEMPLATE_MANAGE),
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
     (SYSTEM, _("Administration"), "admin:index", Perm.ADMIN_SITE),

@@ -82,6 +82,7 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
                 Perm.AUDIT_VIEW,
                 Perm.PARTICIPATION_VIEW,
                 Perm.VOLUNTEER_VIEW,
+                Perm.ARCHIVE_VIEW,
             },
         ),
         (
@@ -98,6 +99,8 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
                 Perm.VOLUNTEER_VIEW,
                 Perm.ACTIVITY_MANAGE,
                 Perm.PAIRING_MANAGE,
+                Perm.ARCHIVE_VIEW,
+                Perm.ARCHIVE_MANAGE,
             },
         ),
         (
@@ -113,6 +116,8 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
                 Perm.VOLUNTEER_MANAGE,
                 Perm.PERSONAL_DATA_VIEW,
                 Perm.ACTIVITY_MANAGE,
+                Perm.ARCHIVE_VIEW,
+                Perm.ARCHIVE_MANAGE,
             },
         ),
         (
@@ -129,6 +134,7 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
                 Perm.PROBLEM_REVIEW,
                 Perm.PROBLEM_VOID,
                 Perm.PARTICIPATION_VIEW,
+                Perm.ARCHIVE_VIEW,
             },
         ),
         ("liaison", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW, Perm.PARTICIPATION_VIEW}),
