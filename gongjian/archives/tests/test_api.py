@@ -210,9 +210,9 @@ def test_a_text_record_can_be_filed_as_json(people, small_city, ruleset):
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("计划.docm", docx_bytes(macros=True), "macros"),
-        ("扫描件.pdf", b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<</Encrypt 5 0 R>>\n%%EOF", "encrypted"),
-        ("照片.jpg", "这不是照片".encode(), "Only photos"),
+        ("计划.docm", docx_bytes(macros=True), "含宏"),
+        ("扫描件.pdf", b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<</Encrypt 5 0 R>>\n%%EOF", "加密"),
+        ("照片.jpg", "这不是照片".encode(), "仅接收照片"),
     ],
     ids=["macro-enabled-docx", "encrypted-pdf", "text-named-jpg"],
 )
@@ -282,7 +282,7 @@ def test_a_revision_from_a_stale_version_is_a_409_and_changes_nothing(people, a1
     before = stored()
     response = client.post(f"{EVIDENCE}{a1_record.pk}/revise/", {"version": 1, "text": "second"}, format="json")
     assert response.status_code == 409
-    assert "version 2" in response.json()["detail"]
+    assert "第 2 版" in response.json()["detail"]  # the message in the user's language
     assert stored() == before
     assert Evidence.objects.get(record_key=a1_record.record_key, is_current=True).text == "first"
 

@@ -196,13 +196,13 @@ def test_the_binder_command_writes_the_file(filed, tmp_path, capsys, fmt, magic)
         assert "pages" in printed
 
 
-def test_the_binder_command_refuses_a_bad_period_clearly(filed, tmp_path):
+def test_the_binder_command_refuses_a_bad_period_clearly(filed, tmp_path, english):
     with pytest.raises(CommandError, match=r"Not a period: '2026-13'"):
         call_command("binder", unit=str(filed.pk), period="2026-13", output=str(tmp_path / "x.pdf"))
     assert not (tmp_path / "x.pdf").exists()
 
 
-def test_the_binder_command_refuses_an_unknown_unit(db, tmp_path):
+def test_the_binder_command_refuses_an_unknown_unit(db, tmp_path, english):
     with pytest.raises(CommandError, match="No unit"):
         call_command("binder", unit="999999", period="2026", output=str(tmp_path / "x.pdf"))
 
