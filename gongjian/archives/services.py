@@ -8,6 +8,7 @@ record cannot overwrite each other (the second gets a Conflict and reloads)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import uuid
@@ -471,6 +472,13 @@ def _collect(
     period = periods.of(periods.MONTH, date)
     current = Evidence.objects.filter(source=source, source_id=source_id, is_current=True).first()
     if current is not None:
+        # A caption written on the archived record (the audit's commonest fix) is kept when the
+        # source still has none, so collecting again never undoes it.
+        written = {f.file.name: f.caption for f in current.files.all() if f.caption}
+        files = [
+            dataclasses.replace(f, caption=written[f.file_name]) if not f.caption and f.file_name in written else f
+            for f in files
+        ]
         same = (
             current.title == title
             and current.text == text

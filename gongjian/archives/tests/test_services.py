@@ -210,3 +210,25 @@ def test_only_the_city_office_publishes_the_template(people, small_city):
     template = published_template(people.city_admin, ruleset)
     with pytest.raises(Conflict):
         services.template_publish(user=people.city_admin, template=template)
+
+
+def test_a_caption_written_on_a_meeting_record_survives_the_meeting_being_collected_again(people, small_city, ruleset):
+    meeting = services.meeting_create(
+        user=people.community_worker,
+        unit=small_city.community_a1,
+        kind=MeetingKind.REGULAR,
+        title="三月例会",
+        held_on=MARCH,
+        minutes="例会纪要",
+        attendees=[AttendeeIn("张书记")],
+        photos=[photo(1, "会场"), photo(2, "")],
+    )
+    archived = Evidence.objects.get(source="meeting", source_id=meeting.pk, is_current=True)
+    uncaptioned = archived.files.get(caption="")
+    services.caption_set(
+        user=people.community_worker, evidence=archived, expected_version=1, file_id=uncaptioned.pk, caption="签到"
+    )
+    services.meeting_photo_add(user=people.community_worker, meeting=meeting, photos=[photo(3, "合影")])
+    latest = Evidence.objects.get(source="meeting", source_id=meeting.pk, is_current=True)
+    assert latest.version == 3
+    assert [f.caption for f in latest.files.all()] == ["会场", "签到", "合影"]
