@@ -237,7 +237,10 @@ def audit(
     phash_distance: int = 6,
     is_community: bool = True,
     mechanism_kinds: dict[str, str] | None = None,
+    own_unit_ids: frozenset[int] | None = None,
 ) -> Audit:
+    """``own_unit_ids``: the units whose record titles may be named in a finding (the audited
+    unit's subtree); a photo reused from a record elsewhere is reported without its title."""
     findings: list[Finding] = []
     section_audits = []
     for section in sections:
@@ -272,7 +275,7 @@ def audit(
         section_audits.append(result)
 
     findings.extend(_record_findings(records, date_tolerance_days))
-    findings.extend(_reused_photos(records, photo_history, phash_distance))
+    findings.extend(_reused_photos(records, photo_history, phash_distance, own_unit_ids))
     mechanism_audits = [_mechanism_audit(m, period, today) for m in mechanisms] if is_community else []
     for m in mechanism_audits:
         if m.dead_letter:
@@ -382,7 +385,9 @@ def _blocks(phash: str) -> list[tuple[int, str]]:
     return [(i, phash[2 * i : 2 * i + 2]) for i in range(8)]
 
 
-def _reused_photos(records: list[RecordView], history: list[PhotoRef], distance: int) -> list[Finding]:
+def _reused_photos(
+    records: list[RecordView], history: list[PhotoRef], distance: int, own_unit_ids: frozenset[int] | None = None
+) -> list[Finding]:
     """The same or a near-identical photo in an earlier record (of any unit or period). Near
     matches are looked up by 8-bit blocks of the 64-bit hash: two hashes within 7 bits of each
     other share at least one whole block, so only those candidates are compared."""
@@ -417,7 +422,9 @@ def _reused_photos(records: list[RecordView], history: list[PhotoRef], distance:
                         % {
                             "title": record.title,
                             "name": photo.name,
-                            "other": other.title,
+                            "other": other.title
+                            if own_unit_ids is None or other.unit_id in own_unit_ids
+                            else _("a record of another unit"),
                             "month": of(MONTH, other.period_start).code,
                         },
                         record_key=record.record_key,

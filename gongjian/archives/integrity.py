@@ -14,7 +14,7 @@ import io
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from PIL import Image
 
@@ -142,8 +142,8 @@ class VerifyReport:
 def verify(*, check_files: bool = True, progress=None) -> VerifyReport:
     """Walk the log from the first entry: each entry's hash, its link to the one before, the
     recorded content hash against the record as it is now in the database, the head, and (with
-    ``check_files``) every stored file against its SHA-256. Reads in batches, so the whole
-    archive of a city is checked in constant memory."""
+    ``check_files``) every stored file against its SHA-256. Records and files are read in
+    batches; only the log's (record version → hash) pairs are held in memory."""
     report = VerifyReport()
     prev = GENESIS
     logged: set[int] = set()
@@ -163,6 +163,18 @@ def verify(*, check_files: bool = True, progress=None) -> VerifyReport:
         report.problems.append(
             f"the chain head ({head.entries} entries) does not match the log ({report.entries}): entries removed"
         )
+    # Which version is current is not part of any content hash: check it against the log, so a
+    # withdrawn record cannot be brought back by flipping ``is_current`` in the database.
+    lines = Evidence.objects.values("record_key").annotate(
+        top=Max("version"),
+        current=Max("version", filter=Q(is_current=True)),
+        currents=Count("id", filter=Q(is_current=True)),
+    )
+    for line in lines.iterator(chunk_size=2000):
+        if line["currents"] != 1 or line["current"] != line["top"]:
+            report.problems.append(
+                f"record {line['record_key']}: the current version is not its latest archived version"
+            )
     recorded = dict(ArchiveLogEntry.objects.values_list("evidence_id", "content_hash"))
     evidence = Evidence.objects.prefetch_related("files", "rule_items").order_by("id")
     for row in evidence.iterator(chunk_size=500):

@@ -67,8 +67,8 @@ def _records(unit_ids: list[int], year: Period, item_ids: list[int]) -> dict[int
         .filter(
             unit_id__in=unit_ids,
             withdrawn=False,
-            date__gte=year.start,
-            date__lte=year.end,
+            period_start__gte=year.start,
+            period_start__lte=year.end,
             rule_items__in=item_ids,
         )
         .annotate(captioned=Count("files", filter=Q(files__kind="image") & ~Q(files__caption=""), distinct=True))
@@ -91,8 +91,8 @@ def _records(unit_ids: list[int], year: Period, item_ids: list[int]) -> dict[int
     through = Evidence.rule_items.through.objects.filter(
         evidence__unit_id__in=unit_ids,
         evidence__is_current=True,
-        evidence__date__gte=year.start,
-        evidence__date__lte=year.end,
+        evidence__period_start__gte=year.start,
+        evidence__period_start__lte=year.end,
         ruleitem_id__in=item_ids,
     )
     for evidence_id, item_id in through.values_list("evidence_id", "ruleitem_id"):

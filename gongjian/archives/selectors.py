@@ -130,7 +130,14 @@ def audit_unit(
         phash_distance=settings.ARCHIVE_PHASH_DISTANCE,
         is_community=unit.level == UnitLevel.COMMUNITY,
         mechanism_kinds={k: str(label) for k, label in MechanismKind.choices},
+        own_unit_ids=_subtree_ids(unit),
     )
+
+
+def _subtree_ids(unit: Unit) -> frozenset[int]:
+    from gongjian.organizations.tree import subtree_ids_sql
+
+    return frozenset(Unit.objects.filter(id__in=subtree_ids_sql([unit.id])).values_list("id", flat=True))
 
 
 def _city_unit_ids(unit: Unit):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -61,6 +62,15 @@ MEETING_MECHANISM = {
     MeetingKind.PROGRESS: MechanismKind.MEETING,
     MeetingKind.JOINT: MechanismKind.LIAISON,
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _plain(value) -> str:
+    """Text as people typed it, without the control characters that no document format accepts
+    (a stray \\x0b pasted from Word would break the Word skeleton and the Excel index)."""
+    return _CONTROL.sub("", str(value or "")).strip()
 
 
 def _require_at(user, perm: Perm, unit_id: int) -> None:
@@ -111,7 +121,7 @@ def _store(evidence: Evidence, position: int, accepted: AcceptedFile, caption: s
         content_type=accepted.content_type,
         size=len(accepted.content),
         sha256=accepted.sha256,
-        caption=caption.strip()[:200],
+        caption=_plain(caption)[:200],
         taken_at=_camera_time(accepted.taken_at),
         width=accepted.width,
         height=accepted.height,
@@ -171,29 +181,33 @@ def _reference(evidence: Evidence, position: int, stored: StoredFile) -> Evidenc
     return row
 
 
+def _copy_file(f: EvidenceFile, target: Evidence, position: int, caption: str) -> EvidenceFile:
+    """One file row carried into the next version (the stored bytes are shared, not copied)."""
+    return EvidenceFile.objects.create(
+        evidence=target,
+        position=position,
+        file=f.file.name,
+        thumbnail=f.thumbnail.name,
+        name=f.name,
+        kind=f.kind,
+        content_type=f.content_type,
+        size=f.size,
+        sha256=f.sha256,
+        caption=_plain(caption)[:200],
+        phash=f.phash,
+        taken_at=f.taken_at,
+        width=f.width,
+        height=f.height,
+    )
+
+
 def _copy_files(source: Evidence, target: Evidence, *, captions: dict[int, str], remove: set[int]) -> int:
-    """Carry the files of one version into the next (rows copied, stored bytes shared)."""
+    """Carry the files of one version into the next."""
     position = 0
     for f in source.files.all():
         if f.pk in remove:
             continue
-        caption = captions.get(f.pk, f.caption)
-        EvidenceFile.objects.create(
-            evidence=target,
-            position=position,
-            file=f.file.name,
-            thumbnail=f.thumbnail.name,
-            name=f.name,
-            kind=f.kind,
-            content_type=f.content_type,
-            size=f.size,
-            sha256=f.sha256,
-            caption=str(caption).strip()[:200],
-            phash=f.phash,
-            taken_at=f.taken_at,
-            width=f.width,
-            height=f.height,
-        )
+        _copy_file(f, target, position, captions.get(f.pk, f.caption))
         position += 1
     return position
 
@@ -263,11 +277,11 @@ def evidence_create(
         period_kind=period.kind,
         period_start=period.start,
         kind=kind,
-        title=title.strip(),
+        title=_plain(title),
         date=date,
         started_on=started_on,
-        text=text.strip(),
-        author=(author or user.get_full_name() or user.get_username()).strip()[:60],
+        text=_plain(text),
+        author=_plain(author or user.get_full_name() or user.get_username())[:60],
         mechanism=mechanism,
         created_by=user,
     )
@@ -275,6 +289,7 @@ def evidence_create(
     for position, (upload, caption) in enumerate(accepted):
         _store(evidence, position, upload, caption)
     integrity.append(actor=user, action=LogAction.CREATE, evidence=evidence)
+    audit_record(actor=user, action="archive.create", target=evidence, to_state="v1", note=str(period))
     return evidence
 
 
@@ -318,11 +333,11 @@ def evidence_revise(
     period = period or Period(current.period_start, current.period_kind)
     items = list(rule_items) if rule_items is not None else list(current.rule_items.all())
     fields = {
-        "title": current.title if title is None else title.strip(),
-        "text": current.text if text is None else text.strip(),
+        "title": current.title if title is None else _plain(title),
+        "text": current.text if text is None else _plain(text),
         "date": current.date if date is None else date,
         "started_on": current.started_on if started_on is None else started_on,
-        "author": current.author if author is None else author.strip()[:60],
+        "author": current.author if author is None else _plain(author)[:60],
     }
     items = _clean_record(
         unit=current.unit,
@@ -349,6 +364,7 @@ def evidence_revise(
         mechanism=current.mechanism if mechanism is False else mechanism,
         source=current.source,
         source_id=current.source_id,
+        source_snapshot=current.source_snapshot,
         created_by=user,
         **fields,
     )
@@ -357,8 +373,14 @@ def evidence_revise(
     for offset, (upload, caption) in enumerate(accepted):
         _store(revised, position + offset, upload, caption)
     integrity.append(actor=user, action=action, evidence=revised)
-    if note:
-        audit_record(actor=user, action="archive.revise", target=revised, note=note)
+    audit_record(
+        actor=user,
+        action="archive.revise",
+        target=revised,
+        from_state=f"v{current.version}",
+        to_state=f"v{revised.version}",
+        note=note,
+    )
     return revised
 
 
@@ -386,12 +408,13 @@ def evidence_withdraw(*, user, evidence: Evidence, expected_version: int | None,
         mechanism=current.mechanism,
         source=current.source,
         source_id=current.source_id,
+        source_snapshot=current.source_snapshot,
         created_by=user,
     )
     withdrawn.rule_items.set(current.rule_items.all())
     _copy_files(current, withdrawn, captions={}, remove=set())
     integrity.append(actor=user, action=LogAction.WITHDRAW, evidence=withdrawn)
-    audit_record(actor=user, action="archive.withdraw", target=withdrawn, note=reason.strip())
+    audit_record(actor=user, action="archive.withdraw", target=withdrawn, note=_plain(reason))
     return withdrawn
 
 
@@ -470,24 +493,32 @@ def _collect(
         return None  # no published template asks for this kind yet; collected once one does
     mechanism = Mechanism.objects.filter(unit=unit, kind=mechanism_kind).first() if mechanism_kind else None
     period = periods.of(periods.MONTH, date)
+    snapshot = _snapshot(title=title, text=text, date=date, started_on=started_on, files=files)
     current = Evidence.objects.filter(source=source, source_id=source_id, is_current=True).first()
+    item_ids = {i.id for i in items}
+    rows: list[tuple] = [("ref", f, f.caption) for f in files]
     if current is not None:
-        # A caption written on the archived record (the audit's commonest fix) is kept when the
-        # source still has none, so collecting again never undoes it.
-        written = {f.file.name: f.caption for f in current.files.all() if f.caption}
-        files = [
-            dataclasses.replace(f, caption=written[f.file_name]) if not f.caption and f.file_name in written else f
-            for f in files
-        ]
-        same = (
-            current.title == title
-            and current.text == text
-            and current.date == date
-            and [(f.file.name, f.caption) for f in current.files.all()] == [(f.file_name, f.caption) for f in files]
-            and set(current.rule_items.values_list("id", flat=True)) >= {i.id for i in items}
-        )
-        if same or current.withdrawn:
+        if current.withdrawn:
             return current
+        mine_files = list(current.files.all())
+        mine = _snapshot(
+            title=current.title,
+            text=current.text,
+            date=current.date,
+            started_on=current.started_on,
+            files=[(f.file.name, f.caption) for f in mine_files],
+        )
+        base = current.source_snapshot or mine
+        have_items = set(current.rule_items.values_list("id", flat=True))
+        if snapshot == base and have_items >= item_ids:
+            return current  # the source has not changed since it was last taken in
+        merged, rows = _merge(base=base, mine=mine, theirs=snapshot, mine_files=mine_files, source_files=files)
+        if merged == mine and have_items >= item_ids:
+            return current  # the source changed only where a person's edit wins
+        title, text = merged["title"], merged["text"]
+        date = datetime.date.fromisoformat(merged["date"])
+        started_on = datetime.date.fromisoformat(merged["started_on"]) if merged["started_on"] else None
+        period = periods.of(periods.MONTH, date) if merged["date"] != mine["date"] else current_period(current)
         Evidence.objects.filter(pk=current.pk).update(is_current=False)
     evidence = _new_version(
         record_key=current.record_key if current else uuid.uuid4(),
@@ -500,18 +531,76 @@ def _collect(
         date=date,
         started_on=started_on,
         text=text,
-        author=author[:60],
+        author=(current.author if current else author)[:60],
         mechanism=mechanism,
         source=source,
         source_id=source_id,
+        source_snapshot=snapshot,
         created_by=actor,
     )
     keep = set(current.rule_items.values_list("id", flat=True)) if current else set()
-    evidence.rule_items.set(sorted(keep | {i.id for i in items}))
-    for position, stored in enumerate(files):
-        _reference(evidence, position, stored)
-    integrity.append(actor=actor, action=LogAction.REVISE if current else LogAction.CREATE, evidence=evidence)
+    evidence.rule_items.set(sorted(keep | item_ids))
+    for position, row in enumerate(rows):
+        if row[0] == "ref":
+            _reference(evidence, position, dataclasses.replace(row[1], caption=row[2]))
+        else:
+            _copy_file(row[1], evidence, position, row[2])
+    action = LogAction.REVISE if current else LogAction.CREATE
+    integrity.append(actor=actor, action=action, evidence=evidence)
+    audit_record(
+        actor=actor,
+        action=f"archive.collect.{action}",
+        target=evidence,
+        to_state=f"v{evidence.version}",
+        note=f"{source} {source_id}",
+    )
     return evidence
+
+
+def current_period(evidence: Evidence) -> Period:
+    from gongjian.archives import periods
+
+    return periods.from_fields(evidence.period_kind, evidence.period_start)
+
+
+def _snapshot(*, title, text, date, started_on, files) -> dict:
+    """What a source says, as plain JSON: the fields a person may also edit on the record."""
+    pairs = [(f.file_name, f.caption) if isinstance(f, StoredFile) else tuple(f) for f in files]
+    return {
+        "title": title,
+        "text": text,
+        "date": date.isoformat(),
+        "started_on": started_on.isoformat() if started_on else None,
+        "files": [list(p) for p in pairs],
+    }
+
+
+def _merge(*, base: dict, mine: dict, theirs: dict, mine_files: list[EvidenceFile], source_files: list[StoredFile]):
+    """Three-way merge of a collected record: ``base`` is the source as last taken in, ``mine``
+    the record as people left it, ``theirs`` the source now. A field or caption a person changed
+    keeps the person's value; otherwise the source's change is taken. Files added at the source
+    are added, files removed at the source are removed, files a person removed stay removed and
+    files a person uploaded stay. Returns the merged snapshot and the file rows to write."""
+    merged = {
+        key: (theirs[key] if mine[key] == base[key] else mine[key]) for key in ("title", "text", "date", "started_on")
+    }
+    base_captions = dict(map(tuple, base["files"]))
+    source_by_name = {f.file_name: f for f in source_files}
+    rows: list[tuple] = []
+    for f in mine_files:
+        name = f.file.name
+        if name in base_captions and name not in source_by_name:
+            continue  # removed at the source
+        caption = f.caption
+        if name in source_by_name and name in base_captions and f.caption == base_captions[name]:
+            caption = source_by_name[name].caption
+        rows.append(("copy", f, caption))
+    mine_names = {f.file.name for f in mine_files}
+    for f in source_files:
+        if f.file_name not in base_captions and f.file_name not in mine_names:
+            rows.append(("ref", f, f.caption))
+    merged["files"] = [[row[1].file.name if row[0] == "copy" else row[1].file_name, row[2]] for row in rows]
+    return merged, rows
 
 
 @_in_site_language
@@ -731,17 +820,17 @@ def meeting_create(
     meeting = Meeting.objects.create(
         unit=unit,
         kind=kind,
-        title=title.strip(),
+        title=_plain(title),
         held_on=held_on,
-        place=place.strip(),
-        minutes=minutes.strip(),
+        place=_plain(place),
+        minutes=_plain(minutes),
         created_by=user,
     )
     MeetingAttendee.objects.bulk_create(
         MeetingAttendee(
             meeting=meeting,
-            name=a.name.strip()[:60],
-            organisation=a.organisation.strip()[:120],
+            name=_plain(a.name)[:60],
+            organisation=_plain(a.organisation)[:120],
             cobuild_unit_id=a.cobuild_unit_id,
             is_head=a.is_head,
         )
@@ -749,7 +838,7 @@ def meeting_create(
         if a.name.strip()
     )
     MeetingDecision.objects.bulk_create(
-        MeetingDecision(meeting=meeting, text=d.text.strip()[:300], owner=d.owner.strip()[:60], due_on=d.due_on)
+        MeetingDecision(meeting=meeting, text=_plain(d.text)[:300], owner=_plain(d.owner)[:60], due_on=d.due_on)
         for d in decisions
     )
     for upload, caption in accepted:
@@ -763,7 +852,7 @@ def _meeting_photo(meeting: Meeting, upload: AcceptedFile, caption: str, user) -
     photo = MeetingPhoto(
         meeting=meeting,
         sha256=upload.sha256,
-        caption=caption.strip()[:200],
+        caption=_plain(caption)[:200],
         width=upload.width,
         height=upload.height,
         taken_at=_camera_time(upload.taken_at),
@@ -806,7 +895,7 @@ def decision_follow_up(
     before = decision.status
     updated = MeetingDecision.objects.filter(
         pk=decision.pk, **({"version": int(expected_version)} if expected_version is not None else {})
-    ).update(status=status, follow_up=follow_up.strip(), done_on=done_on, version=decision.version + 1)
+    ).update(status=status, follow_up=_plain(follow_up), done_on=done_on, version=decision.version + 1)
     if not updated:
         raise Conflict(_("Someone else updated this decision since you opened it; reload and try again."))
     decision.refresh_from_db()
@@ -853,15 +942,24 @@ def mechanism_create(
         raise ValidationError(errors)
     from gongjian.archives import periods
 
-    mechanism = Mechanism.objects.create(
-        unit=unit, kind=kind, title=title.strip(), established_on=established_on, interval=interval, created_by=user
-    )
+    try:
+        with transaction.atomic():
+            mechanism = Mechanism.objects.create(
+                unit=unit,
+                kind=kind,
+                title=_plain(title),
+                established_on=established_on,
+                interval=interval,
+                created_by=user,
+            )
+    except IntegrityError:  # set up by someone else a moment ago
+        raise ValidationError({"kind": _("This community already has this mechanism.")}) from None
     record = evidence_create(
         user=user,
         unit=unit,
         period=periods.of(periods.YEAR, established_on),
         kind=EvidenceKind.DOCUMENT,
-        title=title.strip(),
+        title=_plain(title),
         date=established_on,
         rule_items=rule_items,
         text=text,
@@ -920,20 +1018,20 @@ def template_create(*, user, ruleset, name: str, sections: Sequence[SectionIn]) 
                 errors["sections"] = _("A requirement needs at least one record.")
     if errors:
         raise ValidationError(errors)
-    template = ArchiveTemplate.objects.create(ruleset=ruleset, name=name.strip())
+    template = ArchiveTemplate.objects.create(ruleset=ruleset, name=_plain(name))
     for position, section in enumerate(sections):
         row = TemplateSection.objects.create(
             template=template,
             position=position,
-            title=section.title.strip() or section.rule_item.name,
+            title=_plain(section.title) or section.rule_item.name,
             rule_item=section.rule_item,
-            guidance=section.guidance.strip(),
+            guidance=_plain(section.guidance),
         )
         EvidenceRequirement.objects.bulk_create(
             EvidenceRequirement(
                 section=row,
                 position=n,
-                description=r.description.strip()[:200],
+                description=_plain(r.description)[:200],
                 kinds=list(r.kinds),
                 interval=r.interval,
                 min_records=r.min_records,

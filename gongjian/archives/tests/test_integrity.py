@@ -101,3 +101,11 @@ def test_a_re_encoded_photo_has_a_near_identical_perceptual_hash_and_another_pho
     Image.open(BytesIO(original)).resize((400, 300)).save(smaller, "JPEG", quality=60)
     assert integrity.hamming(integrity.dhash(original), integrity.dhash(smaller.getvalue())) <= 6
     assert integrity.hamming(integrity.dhash(original), integrity.dhash(jpeg(seed=6))) > 10
+
+
+def test_a_withdrawn_record_brought_back_by_flipping_the_current_flag_is_detected(people, archived):
+    services.evidence_withdraw(user=people.community_worker, evidence=archived, expected_version=1, reason="重复")
+    assert integrity.verify().ok
+    Evidence.objects.filter(record_key=archived.record_key, version=2).update(is_current=False)
+    Evidence.objects.filter(record_key=archived.record_key, version=1).update(is_current=True)
+    assert any("not its latest" in p for p in integrity.verify().problems)

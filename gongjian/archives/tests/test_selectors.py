@@ -22,11 +22,19 @@ def ruleset(people, small_city):
 
 
 def test_a_photo_borrowed_from_another_community_is_flagged_in_the_borrowers_archive(people, small_city, ruleset):
-    record(people.community_worker, small_city.community_a1, ruleset, files=[photo(1, "会场"), photo(2, "签到")])
+    record(
+        people.community_worker,
+        small_city.community_a1,
+        ruleset,
+        title="甲一社区三月例会",
+        files=[photo(1, "会场"), photo(2, "签到")],
+    )
     record(people.street_officer, small_city.community_a2, ruleset, files=[photo(1, "我们的会场"), photo(3, "签到")])
     audit = selectors.audit_unit(small_city.community_a2, periods.parse("2026-03"), today=END_OF_MARCH)
     reused = [f for f in audit.findings if f.code == "reused_photo"]
     assert len(reused) == 1 and "IMG_0001.jpg" in reused[0].message
+    # The other community's record is not named: its titles are outside the borrower's scope.
+    assert "甲一社区三月例会" not in reused[0].message
 
 
 def test_the_ranking_puts_the_fuller_archive_first(people, small_city, ruleset):

@@ -232,3 +232,54 @@ def test_a_caption_written_on_a_meeting_record_survives_the_meeting_being_collec
     latest = Evidence.objects.get(source="meeting", source_id=meeting.pk, is_current=True)
     assert latest.version == 3
     assert [f.caption for f in latest.files.all()] == ["会场", "签到", "合影"]
+
+
+def test_a_persons_edits_on_a_collected_record_survive_later_changes_of_its_source(people, small_city, ruleset):
+    meeting = services.meeting_create(
+        user=people.community_worker,
+        unit=small_city.community_a1,
+        kind=MeetingKind.REGULAR,
+        title="三月例会",
+        held_on=MARCH,
+        minutes="例会纪要",
+        attendees=[AttendeeIn("张书记")],
+        photos=[photo(1, "会场"), photo(2, "签到")],
+    )
+    archived = Evidence.objects.get(source="meeting", source_id=meeting.pk, is_current=True)
+    second = archived.files.get(caption="签到")
+    services.evidence_revise(
+        user=people.community_worker,
+        evidence=archived,
+        expected_version=1,
+        title="三月份共建例会（更正）",
+        remove_file_ids=[second.pk],
+    )
+    services.meeting_photo_add(user=people.community_worker, meeting=meeting, photos=[photo(3, "合影")])
+    latest = Evidence.objects.get(source="meeting", source_id=meeting.pk, is_current=True)
+    assert latest.version == 3
+    assert latest.title == "三月份共建例会（更正）"  # the person's title is kept
+    assert [f.caption for f in latest.files.all()] == ["会场", "合影"]  # removed stays removed, new is added
+
+
+def test_control_characters_pasted_into_a_record_are_dropped(people, small_city, ruleset):
+    evidence = record(
+        people.community_worker,
+        small_city.community_a1,
+        ruleset,
+        title="三月\x0b例会\x07",
+        files=[photo(1, "会\x0c场")],
+    )
+    assert evidence.title == "三月例会" and evidence.files.get().caption == "会场"
+
+
+def test_filing_and_revising_a_record_are_in_the_audit_trail(people, small_city, ruleset):
+    from gongjian.core.models import AuditEvent
+
+    first = record(people.community_worker, small_city.community_a1, ruleset)
+    services.evidence_revise(user=people.street_officer, evidence=first, expected_version=1, text="街道补充")
+    events = AuditEvent.objects.filter(action__in=["archive.create", "archive.revise"]).order_by("id")
+    assert [(e.action, e.from_state, e.to_state) for e in events] == [
+        ("archive.create", "", "v1"),
+        ("archive.revise", "v1", "v2"),
+    ]
+    assert events[1].actor_id == people.street_officer.pk

@@ -82,7 +82,8 @@ def test_the_demo_archive_is_nearly_complete_in_community1_and_has_real_gaps_in_
     assert audit2.percent < audit1.percent
     if today >= datetime.date(today.year, 2, 9):  # community2's February meeting borrows the photo
         reused = [f for f in audit2.findings if f.code == "reused_photo"]
-        assert any("联席会" in f.message for f in reused), "the photo borrowed from community1's joint meeting"
+        # The photo borrowed from community1's joint meeting, whose title is not shown to community2.
+        assert reused and not any("联席会" in f.message for f in reused)
     if today.month > 3:  # the cleaning system is set up in March; a month must have ended since
         assert any(f.code == "dead_letter" and "保洁" in f.message for f in audit2.findings)
 
