@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -101,6 +102,28 @@ def _photo_history(unit_ids: list[int] | None, period: Period) -> list[completen
     ]
 
 
+@dataclass
+class _Batch:
+    """What auditing many units needs, read in a few queries for all of them at once."""
+
+    records: dict[int, list[completeness.RecordView]]
+    mechanisms: dict[int, list[completeness.MechanismView]]
+    own_units: dict[int, frozenset[int]]
+
+
+def _batch(units: list[Unit], period: Period) -> _Batch:
+    ids = [u.id for u in units]
+    records: dict[int, list[completeness.RecordView]] = defaultdict(list)
+    for evidence in period_records(ids, period):
+        records[evidence.unit_id].append(completeness.record_view(evidence))
+    mechanism_rows = list(Mechanism.objects.filter(unit_id__in=ids))
+    executions = _executions([m.id for m in mechanism_rows])
+    mechanisms: dict[int, list[completeness.MechanismView]] = defaultdict(list)
+    for m in mechanism_rows:
+        mechanisms[m.unit_id].append(completeness.mechanism_view(m, executions.get(m.id, [])))
+    return _Batch(records=records, mechanisms=mechanisms, own_units=_subtrees(ids))
+
+
 def audit_unit(
     unit: Unit,
     period: Period,
@@ -108,36 +131,47 @@ def audit_unit(
     today: datetime.date | None = None,
     sections: list[TemplateSection] | None = None,
     photos: list[completeness.PhotoRef] | None = None,
+    batch: _Batch | None = None,
 ) -> completeness.Audit:
     """The completeness audit of one unit and period against the template in force. A caller
-    auditing many units (the ranking, the assessment) passes the sections and the city's photo
-    fingerprints once."""
+    auditing many units (the ranking) passes the sections, the city's photo fingerprints and the
+    units' records once."""
     if sections is None:
         sections = template_sections(current_template(city_id_of(unit), period))
-    records = [completeness.record_view(e) for e in period_records([unit.id], period)]
-    mechanisms = list(Mechanism.objects.filter(unit=unit))
-    executions = _executions([m.id for m in mechanisms])
+    if batch is None:
+        batch = _batch([unit], period)
     if photos is None:
         photos = _photo_history(_city_unit_ids(unit), period)
     return completeness.audit(
         period=period,
         sections=[completeness.section_view(s) for s in sections],
-        records=records,
-        mechanisms=[completeness.mechanism_view(m, executions.get(m.id, [])) for m in mechanisms],
+        records=batch.records.get(unit.id, []),
+        mechanisms=batch.mechanisms.get(unit.id, []),
         photo_history=photos,
         today=today or timezone.localdate(),
         date_tolerance_days=settings.ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS,
         phash_distance=settings.ARCHIVE_PHASH_DISTANCE,
         is_community=unit.level == UnitLevel.COMMUNITY,
         mechanism_kinds={k: str(label) for k, label in MechanismKind.choices},
-        own_unit_ids=_subtree_ids(unit),
+        own_unit_ids=batch.own_units.get(unit.id, frozenset({unit.id})),
     )
 
 
-def _subtree_ids(unit: Unit) -> frozenset[int]:
+def _subtrees(root_ids: list[int]) -> dict[int, frozenset[int]]:
+    """Each root's subtree (itself and every unit below), from one query of the units below them."""
     from gongjian.organizations.tree import subtree_ids_sql
 
-    return frozenset(Unit.objects.filter(id__in=subtree_ids_sql([unit.id])).values_list("id", flat=True))
+    parent = dict(Unit.objects.filter(id__in=subtree_ids_sql(root_ids)).values_list("id", "parent_id"))
+    roots = set(root_ids)
+    out: dict[int, set[int]] = {r: {r} for r in root_ids}
+    for unit_id in parent:
+        cursor = unit_id
+        while cursor is not None:
+            if cursor in roots:
+                out[cursor].add(unit_id)
+                break
+            cursor = parent.get(cursor)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _city_unit_ids(unit: Unit):
@@ -168,6 +202,9 @@ def ranking(
     city_id = city_id_of(communities[0])
     sections = template_sections(current_template(city_id, period))
     photos = _photo_history(_city_unit_ids(communities[0]), period)
-    audits = [(c, audit_unit(c, period, today=today, sections=sections, photos=photos)) for c in communities]
+    batch = _batch(communities, period)
+    audits = [
+        (c, audit_unit(c, period, today=today, sections=sections, photos=photos, batch=batch)) for c in communities
+    ]
     audits.sort(key=lambda pair: (-pair[1].percent, pair[1].points_at_risk, pair[0].name))
     return audits
