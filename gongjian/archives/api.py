@@ -49,12 +49,22 @@ from gongjian.archives.models import (
     MeetingPhoto,
     TemplateSection,
 )
+from gongjian.archives.uploads import upload_problem
 from gongjian.assessments.models import RuleItem, RuleSet
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import download_response
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import Unit
 from gongjian.organizations.tree import ancestor_ids_sql, subtree_ids_sql
+
+# The largest id a database key holds (a bigint); a larger number in a query or body is a 400.
+MAX_ID = 2**63 - 1
+
+
+def positive_int(**kwargs) -> serializers.IntegerField:
+    """An id or version: a whole number from 1 to MAX_ID (larger ones are a 400, not a database error)."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
 
 PERIOD_HELP = "a year (2026), a quarter (2026-Q3) or a month (2026-07)"
 
@@ -116,7 +126,7 @@ def _unit_id(value, field: str = "unit") -> int:
         unit_id = int(value)
     except (TypeError, ValueError):
         unit_id = 0
-    if unit_id < 1:
+    if not 1 <= unit_id <= MAX_ID:
         raise _bad(field, _("The unit must be given by its id (a whole number)."))
     return unit_id
 
@@ -153,15 +163,11 @@ def _file_ins(files, captions, *, field: str = "files") -> list[services.FileIn]
     """Uploads with their captions (the n-th caption goes with the n-th file)."""
     if len(captions) > len(files):
         raise _bad("captions", _("There are more captions than files."))
+    if problem := upload_problem(files, max_bytes=settings.ARCHIVE_FILE_MAX_BYTES):
+        raise _bad(field, problem)
     out = []
     for n, upload in enumerate(files):
         name = upload.name or "file"
-        if upload.size > settings.ARCHIVE_FILE_MAX_BYTES:
-            raise _bad(
-                field,
-                _("%(name)s: the file is larger than %(limit)s MB.")
-                % {"name": name, "limit": settings.ARCHIVE_FILE_MAX_BYTES // (1024 * 1024)},
-            )
         out.append(services.FileIn(name=name, data=upload.read(), caption=captions[n] if n < len(captions) else ""))
     return out
 
@@ -293,10 +299,10 @@ class EvidenceSerializer(serializers.Serializer):
 
 
 class EvidenceQuerySerializer(serializers.Serializer):
-    unit = serializers.IntegerField(min_value=1, required=False)
+    unit = positive_int(required=False)
     period = serializers.CharField(required=False)
     kind = choice_field(EvidenceKind, required=False)
-    rule_item = serializers.IntegerField(min_value=1, required=False)
+    rule_item = positive_int(required=False)
     record = serializers.UUIDField(required=False)
     withdrawn = serializers.BooleanField(required=False, default=False)
 
@@ -305,17 +311,21 @@ class EvidenceQuerySerializer(serializers.Serializer):
 
 
 class EvidenceCreateSerializer(serializers.Serializer):
-    unit = serializers.IntegerField(min_value=1)
+    unit = positive_int()
     period = serializers.CharField(help_text=PERIOD_HELP)
     kind = choice_field(EvidenceKind)
     title = serializers.CharField(max_length=200)
     date = serializers.DateField()
     started_on = serializers.DateField(required=False, allow_null=True, help_text="for records that span days")
-    rule_items = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False)
+    rule_items = serializers.ListField(child=positive_int(), allow_empty=False)
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
     author = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
     mechanism = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, help_text="the mechanism this record shows running"
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="the mechanism this record shows running",
     )
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     captions = serializers.ListField(
@@ -327,21 +337,21 @@ class EvidenceCreateSerializer(serializers.Serializer):
 
 
 class EvidenceReviseSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, help_text="the version you are looking at (409 when stale)")
+    version = positive_int(help_text="the version you are looking at (409 when stale)")
     title = serializers.CharField(required=False, max_length=200)
     text = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     date = serializers.DateField(required=False)
     started_on = serializers.DateField(required=False)
     author = serializers.CharField(required=False, allow_blank=True, max_length=60)
     period = serializers.CharField(required=False, help_text=PERIOD_HELP)
-    rule_items = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=False)
+    rule_items = serializers.ListField(child=positive_int(), required=False, allow_empty=False)
     file_captions = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=200),
         required=False,
         default=dict,
         help_text="new captions of the record's files: {file id: caption} (multipart: file_captions.<id>)",
     )
-    remove_files = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+    remove_files = serializers.ListField(child=positive_int(), required=False, default=list)
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     captions = serializers.ListField(
         child=serializers.CharField(allow_blank=True, max_length=200),
@@ -353,7 +363,7 @@ class EvidenceReviseSerializer(serializers.Serializer):
 
 
 class WithdrawSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, required=False, help_text="the version you are looking at")
+    version = positive_int(required=False, help_text="the version you are looking at")
     reason = serializers.CharField(max_length=2000)
 
 
@@ -471,6 +481,8 @@ class EvidenceViewSet(viewsets.GenericViewSet):
         data = payload.validated_data
         try:
             captions = {int(k): v for k, v in data["file_captions"].items()}
+            if any(not 1 <= k <= MAX_ID for k in captions):
+                raise ValueError
         except (TypeError, ValueError):
             raise _bad("file_captions", _("Name each file by its id (a whole number).")) from None
         extra = {}
@@ -569,7 +581,12 @@ class AttendeeSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60)
     organisation = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     cobuild_unit = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, default=None, help_text="a co-construction unit paired with it"
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a co-construction unit paired with it",
     )
     is_head = serializers.BooleanField(required=False, default=False, help_text="the head of that unit")
 
@@ -626,7 +643,7 @@ class MeetingSerializer(serializers.Serializer):
 
 
 class MeetingCreateSerializer(serializers.Serializer):
-    unit = serializers.IntegerField(min_value=1, help_text="a community")
+    unit = positive_int(help_text="a community")
     kind = choice_field(MeetingKind)
     title = serializers.CharField(max_length=200)
     held_on = serializers.DateField()
@@ -641,7 +658,7 @@ class MeetingCreateSerializer(serializers.Serializer):
 
 
 class FollowUpSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, help_text="the decision's version you saw (409 when stale)")
+    version = positive_int(help_text="the decision's version you saw (409 when stale)")
     status = choice_field(DecisionStatus)
     follow_up = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     done_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -803,13 +820,13 @@ class MechanismSerializer(serializers.Serializer):
 
 
 class MechanismCreateSerializer(serializers.Serializer):
-    unit = serializers.IntegerField(min_value=1, help_text="a community")
+    unit = positive_int(help_text="a community")
     kind = choice_field(MechanismKind)
     title = serializers.CharField(max_length=200)
     established_on = serializers.DateField()
     interval = choice_field(Interval, help_text="how often it is expected to run")
     rule_items = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, help_text="items its document counts for"
+        child=positive_int(), allow_empty=False, help_text="items its document counts for"
     )
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
     document = serializers.ListField(
@@ -985,13 +1002,13 @@ class TemplateSerializer(serializers.Serializer):
 
 class SectionInSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    rule_item = serializers.IntegerField(min_value=1, help_text="id of an item of the rule set")
+    rule_item = positive_int(help_text="id of an item of the rule set")
     guidance = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     requirements = RequirementSerializer(many=True, required=False, default=list)
 
 
 class TemplateCreateSerializer(serializers.Serializer):
-    ruleset = serializers.IntegerField(min_value=1, help_text="id of a rule set of your city")
+    ruleset = positive_int(help_text="id of a rule set of your city")
     name = serializers.CharField(max_length=120)
     sections = SectionInSerializer(many=True, allow_empty=False, help_text="in binder order")
 
@@ -1300,6 +1317,13 @@ class ArchiveViewSet(viewsets.GenericViewSet):
 # --- binders --------------------------------------------------------------------------------------
 
 
+class ShownTextField(serializers.CharField):
+    """A job's stage or message, stored in English, in the caller's language."""
+
+    def to_representation(self, value):
+        return jobs.shown(value)
+
+
 class BinderJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     unit = ArchiveUnitSerializer()
@@ -1307,8 +1331,8 @@ class BinderJobSerializer(serializers.Serializer):
     format = choice_field(BinderFormat)
     status = choice_field(JobStatus)
     progress = serializers.IntegerField(help_text="0–100")
-    stage = serializers.CharField()
-    message = serializers.CharField()
+    stage = ShownTextField()
+    message = ShownTextField()
     attempts = serializers.IntegerField()
     filename = serializers.CharField()
     size = serializers.IntegerField()
@@ -1328,7 +1352,7 @@ class BinderJobSerializer(serializers.Serializer):
 
 
 class BinderRequestSerializer(serializers.Serializer):
-    unit = serializers.IntegerField(min_value=1)
+    unit = positive_int()
     period = serializers.CharField(help_text=PERIOD_HELP)
     format = choice_field(BinderFormat, default=BinderFormat.PDF)
 

@@ -41,6 +41,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps
 
 from gongjian.archives import selectors
@@ -62,6 +63,29 @@ PHOTO_QUALITY = 80
 PHOTOS_PER_PAGE = 2
 CHUNK = 1024 * 1024
 INDEX_NAME = "index.xlsx"
+
+# The stages a build reports, as English source strings: a job stores them in English (the numbers
+# filled in) and shows them in each viewer's language (``jobs.shown``).
+READING = gettext_noop("Reading the records")
+PREPARING = gettext_noop("Preparing photos")
+PREPARING_COUNT = gettext_noop("Preparing photos (%(done)s of %(total)s)")
+LAYING_OUT = gettext_noop("Laying out pages")
+WRITING_PDF = gettext_noop("Writing the PDF")
+PDF_WRITTEN = gettext_noop("PDF written (%(pages)s pages)")
+ADDING_FILES = gettext_noop("Adding files (%(done)s of %(total)s)")
+WRITING_INDEX = gettext_noop("Writing the index")
+ZIP_WRITTEN = gettext_noop("ZIP written")
+STAGES = (
+    READING,
+    PREPARING,
+    PREPARING_COUNT,
+    LAYING_OUT,
+    WRITING_PDF,
+    PDF_WRITTEN,
+    ADDING_FILES,
+    WRITING_INDEX,
+    ZIP_WRITTEN,
+)
 
 
 # --- what goes in ---------------------------------------------------------------------------------
@@ -135,9 +159,21 @@ def period_label(period: Period) -> str:
     return _("Month %(month)s of %(year)s") % {"year": period.start.year, "month": period.start.month}
 
 
-def _report(progress: Progress | None, percent: int, stage: str) -> None:
+class StageText(str):
+    """A stage in the current language that also remembers its English source (``english``)."""
+
+    english: str
+
+
+def stage_text(msgid: str, **params) -> StageText:
+    text = StageText(_(msgid) % params if params else _(msgid))
+    text.english = msgid % params if params else msgid
+    return text
+
+
+def _report(progress: Progress | None, percent: int, msgid: str, **params) -> None:
     if progress is not None:
-        progress(max(0, min(100, int(percent))), stage)
+        progress(max(0, min(100, int(percent))), stage_text(msgid, **params))
 
 
 @contextlib.contextmanager
@@ -213,7 +249,8 @@ def _record_blocks(section: BinderSection, workdir: Path, reduced: dict[int, str
 
 
 def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", text)  # a line break would end the CSS string
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _page_counter_content() -> str:
@@ -268,7 +305,7 @@ def build_pdf(unit: Unit, period: Period, out_file: BinaryIO | str | Path, progr
 
 
 def _build_pdf(unit, period, out_file, progress) -> None:
-    _report(progress, 1, _("Reading the records"))
+    _report(progress, 1, READING)
     content = binder_content(unit, period)
     audit = selectors.audit_unit(unit, period)
     photo_total = max(1, len({f.pk for s in content.sections for r in s.records for f in r.files.all() if f.is_image}))
@@ -278,17 +315,13 @@ def _build_pdf(unit, period, out_file, progress) -> None:
         nonlocal done
         done += 1
         if done % 5 == 0 or done == photo_total:
-            _report(
-                progress,
-                5 + 55 * done // photo_total,
-                _("Preparing photos (%(done)s of %(total)s)") % {"done": done, "total": photo_total},
-            )
+            _report(progress, 5 + 55 * done // photo_total, PREPARING_COUNT, done=done, total=photo_total)
 
     engine = weasyprint()
     with tempfile.TemporaryDirectory(prefix="binder-") as tmp:
         workdir = Path(tmp)
         reduced: dict[int, str | None] = {}
-        _report(progress, 5, _("Preparing photos"))
+        _report(progress, 5, PREPARING)
         sections = [(s, _record_blocks(s, workdir, reduced, step)) for s in content.sections]
         html = render_to_string(
             "archives/binder/binder.html",
@@ -303,18 +336,18 @@ def _build_pdf(unit, period, out_file, progress) -> None:
             },
         )
         fetcher = _fetcher(workdir)
-        _report(progress, 62, _("Laying out pages"))
+        _report(progress, 62, LAYING_OUT)
         document = engine.HTML(string=html, url_fetcher=fetcher, base_url=workdir.as_uri() + "/").render(
             stylesheets=[engine.CSS(string=_page_stylesheet(content), url_fetcher=fetcher)],
             # The photos' bytes wait on disk until the PDF is written, not in memory.
             cache=str(workdir / "cache"),
         )
-        _report(progress, 88, _("Writing the PDF"))
+        _report(progress, 88, WRITING_PDF)
         with _binary_out(out_file) as handle:
             document.write_pdf(handle)
         pages = len(document.pages)
         del document
-    _report(progress, 99, _("PDF written (%(pages)s pages)") % {"pages": pages})
+    _report(progress, 99, PDF_WRITTEN, pages=pages)
 
 
 # --- ZIP ------------------------------------------------------------------------------------------
@@ -339,6 +372,25 @@ def _extension(f: EvidenceFile) -> str:
     return ext or {"image": "jpg", "pdf": "pdf", "docx": "docx", "xlsx": "xlsx"}.get(f.kind, "bin")
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (in Excel, or once saved as CSV).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CELL_LIMIT = 32767
+
+
+def _text_cell(sheet, value):
+    """A cell holding ``value`` as text and only as text: never a formula (typed as a string and
+    quote-prefixed when it starts like one), without the control characters XLSX cannot hold."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value or ""))[:XLSX_CELL_LIMIT]
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    if text.startswith(_FORMULA_START):
+        cell.quotePrefix = True
+    return cell
+
+
 def _zip_time(day: datetime.date) -> tuple[int, int, int, int, int, int]:
     return (max(day.year, 1980), day.month, day.day, 0, 0, 0)
 
@@ -353,7 +405,7 @@ def _build_zip(unit, period, out_file, progress) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    _report(progress, 1, _("Reading the records"))
+    _report(progress, 1, READING)
     content = binder_content(unit, period)
     total = max(1, sum(len(r.files.all()) for s in content.sections for r in s.records))
     done = 0
@@ -402,30 +454,21 @@ def _build_zip(unit, period, out_file, progress) -> None:
                     with f.file.open("rb") as source, archive.open(info, "w", force_zip64=True) as target:
                         while chunk := source.read(CHUNK):
                             target.write(chunk)
+                    texts = (section.title, record.title, record.get_kind_display())
                     sheet.append(
                         [
-                            section.title,
-                            record.title,
-                            record.get_kind_display(),
+                            *(_text_cell(sheet, text) for text in texts),
                             record.date,
-                            record.author,
-                            f.name,
-                            f.caption,
-                            f.sha256,
-                            member,
+                            *(_text_cell(sheet, text) for text in (record.author, f.name, f.caption, f.sha256, member)),
                         ]
                     )
                     done += 1
-                    _report(
-                        progress,
-                        2 + 93 * done // total,
-                        _("Adding files (%(done)s of %(total)s)") % {"done": done, "total": total},
-                    )
-        _report(progress, 96, _("Writing the index"))
+                    _report(progress, 2 + 93 * done // total, ADDING_FILES, done=done, total=total)
+        _report(progress, 96, WRITING_INDEX)
         buffer = io.BytesIO()
         workbook.save(buffer)
         info = zipfile.ZipInfo(INDEX_NAME, date_time=_zip_time(timezone.localdate()))
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
         archive.writestr(info, buffer.getvalue())
-    _report(progress, 99, _("ZIP written"))
+    _report(progress, 99, ZIP_WRITTEN)

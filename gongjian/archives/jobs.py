@@ -4,10 +4,16 @@
                          │ └──exception──▶ failed (a message; the traceback in the log)
                          └──no heartbeat for BINDER_STALE_SECONDS──▶ queued again (attempts left)
                                                                   └─▶ failed (no attempts left)
+    queued, unclaimed for BINDER_STALE_SECONDS while no build shows a sign of life
+        ──▶ dispatched again (counted as an attempt) ──▶ failed (no attempts left)
 
-Who builds (``settings.BINDER_RUNNER``): ``thread`` — a daemon thread in the web process, started
-when the request commits; ``worker`` — ``manage.py binder_worker`` polls for queued jobs;
-``inline`` — at once, in the caller (tests).
+Who builds (``settings.BINDER_RUNNER``): ``thread`` — the web process's one builder thread
+(``EXECUTOR``: builds queue behind each other), handed the job when the request commits;
+``worker`` — ``manage.py binder_worker`` polls for queued jobs; ``inline`` — at once, in the
+caller (tests). Every change the reaper makes is in the audit trail (``archive.binder.reap``).
+
+A job's ``stage`` and ``message`` are stored as English source strings (numbers filled in) and
+shown in each viewer's language by ``shown``.
 
 A job is only ever marked done in the same update that records its stored file, size and SHA-256,
 after the file is completely written; a worker killed in the middle leaves a running job whose
@@ -21,9 +27,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import re
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -33,7 +41,7 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from gongjian.accounts.access import Perm, actor_for, perms_at_unit
 from gongjian.archives import binder, periods
@@ -46,15 +54,64 @@ from gongjian.organizations.models import Unit
 
 logger = logging.getLogger(__name__)
 
-STOPPED_MESSAGE = gettext_lazy(
+# Stored in English, shown in the viewer's language (``shown``).
+STOPPED_MESSAGE = gettext_noop(
     "The binder stopped before it was finished (the worker was interrupted); request it again."
 )
-RETRY_MESSAGE = gettext_lazy("The binder stopped before it was finished; it is being made again.")
-FAILED_MESSAGE = gettext_lazy("The binder could not be made. The error has been logged; request it again later.")
+RETRY_MESSAGE = gettext_noop("The binder stopped before it was finished; it is being made again.")
+FAILED_MESSAGE = gettext_noop("The binder could not be made. The error has been logged; request it again later.")
+NEVER_STARTED_MESSAGE = gettext_noop("Nothing started making the binder; request it again.")
+WAITING = gettext_noop("Waiting to start")
+STARTING = gettext_noop("Starting")
+STORING = gettext_noop("Storing the file")
+DONE = gettext_noop("Done")
+WAITING_AGAIN = gettext_noop("Waiting to be made again")
 # At most this often a progress report also writes to the database.
 PROGRESS_EVERY_SECONDS = 1.0
 
 BUILDERS = {BinderFormat.PDF: binder.build_pdf, BinderFormat.ZIP: binder.build_zip}
+
+# The "thread" runner's builder: one thread per web process, so builds wait for each other instead
+# of a burst of requests starting a burst of builds (it starts its thread on the first job).
+EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="binder")
+
+_SHOWN = (
+    *binder.STAGES,
+    WAITING,
+    STARTING,
+    STORING,
+    DONE,
+    WAITING_AGAIN,
+    STOPPED_MESSAGE,
+    RETRY_MESSAGE,
+    FAILED_MESSAGE,
+    NEVER_STARTED_MESSAGE,
+)
+
+
+def _pattern(msgid: str) -> re.Pattern:
+    parts = re.split(r"%\((\w+)\)s", msgid)
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*?)" for i, p in enumerate(parts)), re.S)
+
+
+_PATTERNS = [(msgid, _pattern(msgid)) for msgid in _SHOWN]
+
+
+def shown(stored: str) -> str:
+    """A stage or message as stored (English, numbers filled in) in the current language; text
+    stored before it was kept in English is shown as it is."""
+    for msgid, pattern in _PATTERNS:
+        if stored and (match := pattern.fullmatch(stored)):
+            try:
+                return _(msgid) % match.groupdict() if match.groupdict() else _(msgid)
+            except (KeyError, TypeError, ValueError):  # a broken translation: show it as stored
+                return stored
+    return stored or ""
+
+
+def _english(stage) -> str:
+    """What a build reported, in English when it says (``binder.StageText``)."""
+    return getattr(stage, "english", None) or str(stage)
 
 
 def job_period(job: BinderJob) -> Period:
@@ -100,7 +157,7 @@ def request_binder(*, user, unit: Unit, period: Period, format: str) -> BinderJo
             period_start=period.start,
             format=format,
             status=JobStatus.QUEUED,
-            stage=_("Waiting to start"),
+            stage=WAITING,
             requested_by=user,
         )
         audit_record(actor=user, action="archive.binder.request", target=job, to_state=format, note=period.code)
@@ -114,7 +171,7 @@ def dispatch(job_id: int) -> None:
     if runner == "inline":
         run_job(job_id)
     elif runner == "thread":
-        threading.Thread(target=_thread_main, args=(job_id,), name=f"binder-{job_id}", daemon=True).start()
+        EXECUTOR.submit(_thread_main, job_id)
     elif runner != "worker":
         logger.error("Unknown BINDER_RUNNER %r: job %s waits for a binder_worker.", runner, job_id)
 
@@ -142,7 +199,7 @@ def claim(job_id: int) -> bool:
             heartbeat_at=now,
             finished_at=None,
             progress=0,
-            stage=_("Starting"),
+            stage=STARTING,
             updated_at=now,
         )
     )
@@ -204,7 +261,10 @@ def _run_claimed(job_id: int) -> bool:
         last_write = now
         moment = timezone.now()
         _mine(job_id, attempt).update(
-            progress=max(0, min(99, int(percent))), stage=str(stage)[:120], heartbeat_at=moment, updated_at=moment
+            progress=max(0, min(99, int(percent))),
+            stage=_english(stage)[:120],
+            heartbeat_at=moment,
+            updated_at=moment,
         )
 
     period = job_period(job)
@@ -220,7 +280,7 @@ def _run_claimed(job_id: int) -> bool:
             finally:
                 if beat:
                     beat.__exit__(None, None, None)
-            progress(99, _("Storing the file"))
+            progress(99, STORING)
             size, digest = _measure(path)
             with path.open("rb") as handle:
                 stored = job.file.storage.save(binder_path(job, filename), File(handle, name=filename))
@@ -228,7 +288,7 @@ def _run_claimed(job_id: int) -> bool:
         finished = _mine(job_id, attempt).update(
             status=JobStatus.DONE,
             progress=100,
-            stage=_("Done"),
+            stage=DONE,
             message="",
             file=stored,
             filename=filename,
@@ -248,9 +308,7 @@ def _run_claimed(job_id: int) -> bool:
     except Exception:
         logger.exception("Binder job %s (attempt %s) failed", job_id, attempt)
         now = timezone.now()
-        _mine(job_id, attempt).update(
-            status=JobStatus.FAILED, message=str(FAILED_MESSAGE), finished_at=now, updated_at=now
-        )
+        _mine(job_id, attempt).update(status=JobStatus.FAILED, message=FAILED_MESSAGE, finished_at=now, updated_at=now)
         return False
 
 
@@ -267,33 +325,59 @@ def _measure(path: Path) -> tuple[int, str]:
 
 
 def reap_stale(now: datetime.datetime | None = None) -> tuple[int, int]:
-    """Running jobs whose worker has shown no sign of life for BINDER_STALE_SECONDS: queued again
-    (and dispatched) while attempts are left, else failed with a message. Returns (retried, failed)."""
+    """Jobs nobody is making. A running job whose worker has shown no sign of life for
+    BINDER_STALE_SECONDS: queued again (and dispatched) while attempts are left, else failed with a
+    message. A queued job nobody claimed for as long while no build shows a sign of life either
+    (its thread or worker is gone): dispatched again, which counts as an attempt, else failed.
+    (While some build beats, queued jobs are waiting their turn behind it.) Every change is in the
+    audit trail. Returns (retried, failed)."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=settings.BINDER_STALE_SECONDS)
+    retried = failed = 0
     stale = BinderJob.objects.filter(status=JobStatus.RUNNING).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
-    retried = failed = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for job_id, attempts, beat in stale.values_list("id", "attempts", "heartbeat_at"):
-            # Conditional on what we saw, so a heartbeat arriving meanwhile wins.
-            same = BinderJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempts, heartbeat_at=beat)
-            if attempts < settings.BINDER_MAX_ATTEMPTS:
+    for job in stale.only("id", "status", "attempts", "heartbeat_at", "filename"):
+        # Conditional on what we saw, so a heartbeat arriving meanwhile wins.
+        same = BinderJob.objects.filter(
+            pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts, heartbeat_at=job.heartbeat_at
+        )
+        note = f"attempt {job.attempts}: no sign of life since {job.heartbeat_at or 'it started'}"
+        with transaction.atomic():
+            if job.attempts < settings.BINDER_MAX_ATTEMPTS:
                 if same.update(
-                    status=JobStatus.QUEUED,
-                    progress=0,
-                    stage=_("Waiting to be made again"),
-                    message=str(RETRY_MESSAGE),
-                    updated_at=now,
+                    status=JobStatus.QUEUED, progress=0, stage=WAITING_AGAIN, message=RETRY_MESSAGE, updated_at=now
                 ):
                     retried += 1
-                    logger.warning("Binder job %s stopped (attempt %s); queued again", job_id, attempts)
-                    transaction.on_commit(lambda job_id=job_id: dispatch(job_id))
-            elif same.update(status=JobStatus.FAILED, message=str(STOPPED_MESSAGE), finished_at=now, updated_at=now):
+                    _reaped(job, JobStatus.QUEUED, f"{note}; queued again")
+                    transaction.on_commit(lambda job_id=job.pk: dispatch(job_id))
+            elif same.update(status=JobStatus.FAILED, message=STOPPED_MESSAGE, finished_at=now, updated_at=now):
                 failed += 1
-                logger.warning("Binder job %s stopped (attempt %s); failed", job_id, attempts)
+                _reaped(job, JobStatus.FAILED, f"{note}; failed")
+    building = BinderJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__gte=cutoff).exists()
+    unclaimed = BinderJob.objects.filter(status=JobStatus.QUEUED, updated_at__lt=cutoff)
+    for job in [] if building else unclaimed.only("id", "status", "attempts", "updated_at", "filename"):
+        same = BinderJob.objects.filter(
+            pk=job.pk, status=JobStatus.QUEUED, attempts=job.attempts, updated_at=job.updated_at
+        )
+        note = f"queued since {job.updated_at} and not claimed ({job.attempts} attempts)"
+        with transaction.atomic():
+            if job.attempts < settings.BINDER_MAX_ATTEMPTS:
+                if same.update(attempts=F("attempts") + 1, updated_at=now):
+                    retried += 1
+                    _reaped(job, JobStatus.QUEUED, f"{note}; dispatched again")
+                    transaction.on_commit(lambda job_id=job.pk: dispatch(job_id))
+            elif same.update(status=JobStatus.FAILED, message=NEVER_STARTED_MESSAGE, finished_at=now, updated_at=now):
+                failed += 1
+                _reaped(job, JobStatus.FAILED, f"{note}; failed")
     return retried, failed
+
+
+def _reaped(job: BinderJob, to_state: str, note: str) -> None:
+    logger.warning("Binder job %s: %s", job.pk, note)
+    audit_record(
+        actor=None, action="archive.binder.reap", target=job, from_state=job.status, to_state=to_state, note=note
+    )
 
 
 def refresh(job: BinderJob) -> BinderJob:

@@ -9,6 +9,7 @@ One interface with every export (``gongjian/core/exporters.py``): ``skeleton_doc
 from __future__ import annotations
 
 import io
+import re
 
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,13 @@ FONT_BODY = "SimSun"
 FONT_HEADING = "SimHei"
 LATIN = "Times New Roman"
 BLANK_LINES = 5
+# C0 control characters Word's XML cannot hold (tab, line feed and carriage return it can).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def docx_text(text) -> str:
+    """``text`` without the control characters python-docx refuses (it raises ValueError)."""
+    return _CONTROL.sub("", str(text or ""))
 
 
 def period_label(period: Period) -> str:
@@ -104,7 +112,7 @@ class _Writer:
     def _run(self, paragraph, text: str, *, bold: bool = False, size: float | None = None, heading: bool = False):
         from docx.shared import Pt
 
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(docx_text(text))
         self._set_fonts(run._element.get_or_add_rPr(), FONT_HEADING if heading else FONT_BODY)
         run.font.bold = bold or None
         if size:
@@ -160,7 +168,7 @@ class _Writer:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
 
         properties = self.doc.core_properties
-        properties.title = f"{unit.name} {period.code} {template.name if template else ''}".strip()
+        properties.title = docx_text(f"{unit.name} {period.code} {template.name if template else ''}".strip())
         properties.author = properties.last_modified_by = ""
         title = self.doc.add_paragraph(style="Title")
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,6 +56,7 @@ from gongjian.archives.models import (
 )
 from gongjian.archives.services import AttendeeIn, DecisionIn, FileIn, RequirementIn, SectionIn
 from gongjian.archives.skeleton import skeleton_docx
+from gongjian.archives.uploads import upload_problem
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import download_response, private_image_response
 from gongjian.organizations.choices import UnitLevel
@@ -113,12 +115,23 @@ def _bad_period(request, form):
     return render(request, "archives/bad_period.html", {"form": form}, status=400)
 
 
+def _id_param(value) -> int | None:
+    """A database id given in a query string: ASCII digits, at most 18 of them (within a bigint);
+    None for anything else."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def _can(request, perm: Perm, unit_id: int) -> bool:
     return perm in perms_at_unit(actor_for(request.user), unit_id)
 
 
-def _files_in(uploaded, captions_text: str) -> list[FileIn]:
+def _files_in(uploaded, captions_text: str, *, field: str) -> list[FileIn]:
+    """The uploads with their captions; too many files, or one over the size limit, is refused
+    (naming the file) before any is read."""
     uploaded = list(uploaded or [])
+    if problem := upload_problem(uploaded, max_bytes=settings.ARCHIVE_FILE_MAX_BYTES):
+        raise ValidationError({field: problem})
     captions = captions_for(uploaded, captions_text)
     return [FileIn(name=f.name, data=f.read(), caption=c) for f, c in zip(uploaded, captions, strict=True)]
 
@@ -202,7 +215,10 @@ def unit_archive(request, unit_id: int):
             "record_count": len(records),
             "can_manage": can_manage,
             "is_community": unit.level == UnitLevel.COMMUNITY,
-            "binders": BinderJob.objects.filter(unit=unit).order_by("-created_at", "-id")[:5],
+            "binders": [
+                (job, jobs.job_period(job).code)
+                for job in BinderJob.objects.filter(unit=unit).order_by("-created_at", "-id")[:5]
+            ],
         },
     )
 
@@ -233,9 +249,9 @@ def _record_page(request, key, *, status=200, caption_error=None, withdraw_form=
     versions = _evidence_versions(request, key)
     current = next((v for v in versions if v.is_current), versions[0])
     shown = current
-    wanted = request.GET.get("version")
-    if wanted and wanted.isdigit():
-        shown = next((v for v in versions if v.version == int(wanted)), current)
+    wanted = _id_param(request.GET.get("version"))
+    if wanted is not None:
+        shown = next((v for v in versions if v.version == wanted), current)
     files = list(shown.files.order_by("position", "id"))
     can_manage = _can(request, Perm.ARCHIVE_MANAGE, current.unit_id) and not current.withdrawn
     editable = can_manage and shown.pk == current.pk
@@ -335,9 +351,9 @@ def record_create(request, unit_id: int):
     sections = _sections_for(unit)
     mechanisms = list(Mechanism.objects.filter(unit=unit).order_by("kind"))
     initial = {}
-    item = request.GET.get("item", "")
-    if item.isdigit():
-        initial["rule_items"] = [item]
+    item = _id_param(request.GET.get("item"))
+    if item is not None:
+        initial["rule_items"] = [str(item)]
     form = EvidenceForm(
         request.POST or None, request.FILES or None, sections=sections, mechanisms=mechanisms, initial=initial
     )
@@ -356,7 +372,7 @@ def record_create(request, unit_id: int):
                 rule_items=[items[i] for i in data["rule_items"]],
                 text=data["text"],
                 author=data["author"],
-                files=_files_in(data["files"], data["captions"]),
+                files=_files_in(data["files"], data["captions"], field="files"),
                 mechanism=mechanism,
             )
         except ValidationError as error:
@@ -434,8 +450,8 @@ def _job_status(job: BinderJob) -> dict:
         "status": job.status,
         "status_label": str(job.get_status_display()),
         "progress": job.progress,
-        "stage": job.stage,
-        "message": job.message,
+        "stage": jobs.shown(job.stage),
+        "message": jobs.shown(job.message),
         "download_url": reverse("archives:binder-download", args=[job.pk])
         if job.status == JobStatus.DONE and job.file
         else "",
@@ -504,9 +520,9 @@ def meeting_list(request):
             photo_count=Count("photos", distinct=True),
         )
     )
-    unit_id = request.GET.get("unit", "")
-    if unit_id.isdigit():
-        meetings = meetings.filter(unit_id=int(unit_id))
+    unit_id = _id_param(request.GET.get("unit"))
+    if unit_id is not None:
+        meetings = meetings.filter(unit_id=unit_id)
     page = Paginator(meetings.order_by("-held_on", "-id"), 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -562,7 +578,7 @@ def meeting_create(request):
                     for d in decisions.cleaned_data
                     if d.get("text")
                 ],
-                photos=_files_in(data["photos"], data["captions"]),
+                photos=_files_in(data["photos"], data["captions"], field="photos"),
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -632,7 +648,7 @@ def meeting_photos(request, pk: int):
             services.meeting_photo_add(
                 user=request.user,
                 meeting=meeting,
-                photos=_files_in(form.cleaned_data["photos"], form.cleaned_data["captions"]),
+                photos=_files_in(form.cleaned_data["photos"], form.cleaned_data["captions"], field="photos"),
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -738,7 +754,7 @@ def mechanisms(request, unit_id: int):
                     established_on=data["established_on"],
                     interval=data["interval"],
                     rule_items=[items[i] for i in data["rule_items"]],
-                    document=_files_in(data["document"], ""),
+                    document=_files_in(data["document"], "", field="document"),
                     text=data["text"],
                 )
             except ValidationError as error:
@@ -801,9 +817,9 @@ def ranking(request):
     )
     areas = [u for u in roots if u.level != UnitLevel.COMMUNITY]
     within = None
-    wanted = request.GET.get("within", "")
-    if wanted.isdigit():
-        within = get_scoped_or_404(Unit.objects.all(), actor, Perm.ARCHIVE_VIEW, unit_field="id", pk=int(wanted))
+    wanted = _id_param(request.GET.get("within"))
+    if wanted is not None:
+        within = get_scoped_or_404(Unit.objects.all(), actor, Perm.ARCHIVE_VIEW, unit_field="id", pk=wanted)
     elif areas:
         within = areas[0]
     from gongjian.organizations.tree import subtree_ids_sql

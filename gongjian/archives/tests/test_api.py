@@ -624,3 +624,91 @@ def test_captions_can_be_given_in_a_multipart_revision_with_a_new_photo(people, 
     )
     assert response.status_code == 200, response.content
     assert [f["caption"] for f in response.json()["files"]] == ["会场", "签到表", "补拍"]
+
+
+def test_a_jobs_stage_and_message_are_given_in_the_callers_language(people, small_city):
+    from django.utils import translation
+
+    from gongjian.archives import jobs
+
+    job = BinderJob.objects.create(
+        unit=small_city.community_a1,
+        period_kind="year",
+        period_start=datetime.date(2026, 1, 1),
+        status=JobStatus.FAILED,
+        stage="Preparing photos (3 of 10)",
+        message=jobs.STOPPED_MESSAGE,
+    )
+    client = client_for(people.community_worker)
+    client.cookies["django_language"] = "en"
+    english = client.get(f"{BINDERS}{job.pk}/").json()
+    assert (english["stage"], english["message"]) == ("Preparing photos (3 of 10)", jobs.STOPPED_MESSAGE)
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(f"{BINDERS}{job.pk}/").json()
+    with translation.override("zh-hans"):
+        expected = translation.gettext(jobs.STOPPED_MESSAGE)
+        assert chinese["stage"] == translation.gettext("Preparing photos (%(done)s of %(total)s)") % {
+            "done": 3,
+            "total": 10,
+        }
+    assert chinese["message"] == expected != jobs.STOPPED_MESSAGE
+
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize("url", [EVIDENCE, MEETINGS, MECHANISMS, COMPLETENESS, SKELETON])
+@pytest.mark.parametrize("value", [HUGE, "9223372036854775808", "abc"])
+def test_an_overflowing_or_malformed_unit_in_a_query_is_a_400(people, small_city, url, value):
+    response = client_for(people.city_admin).get(url, {"unit": value, "period": "2026"})
+    assert response.status_code == 400 and "unit" in response.json()
+
+
+@pytest.mark.parametrize("param", ["rule_item", "unit"])
+def test_an_overflowing_id_filtering_the_evidence_is_a_400(people, param):
+    assert client_for(people.city_admin).get(EVIDENCE, {param: HUGE}).status_code == 400
+
+
+def test_an_overflowing_id_in_a_body_is_a_400_naming_the_field(people, small_city, ruleset):
+    response = client_for(people.community_worker).post(
+        EVIDENCE,
+        {
+            "unit": small_city.community_a1.pk,
+            "period": "2026-03",
+            "kind": "meeting",
+            "title": "例会",
+            "date": "2026-03-10",
+            "rule_items": [int(HUGE)],
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "rule_items" in response.json()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"{EVIDENCE}{HUGE}/", f"{MEETINGS}{HUGE}/", f"{MECHANISMS}{HUGE}/", f"{TEMPLATES}{HUGE}/", f"{BINDERS}{HUGE}/"],
+)
+def test_an_overflowing_id_in_a_path_is_404(people, url):
+    assert client_for(people.city_admin).get(url).status_code == 404
+
+
+def test_more_files_than_one_request_may_carry_are_refused(people, small_city, ruleset):
+    from gongjian.archives.uploads import MAX_FILES_PER_REQUEST
+
+    files = [upload(b"x", f"{n}.jpg") for n in range(MAX_FILES_PER_REQUEST + 1)]
+    response = client_for(people.community_worker).post(
+        EVIDENCE,
+        {
+            "unit": small_city.community_a1.pk,
+            "period": "2026-03",
+            "kind": "meeting",
+            "title": "例会",
+            "date": "2026-03-10",
+            "rule_items": [item(ruleset, "3.1").pk],
+            "files": files,
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400 and "files" in response.json()
+    assert not Evidence.objects.exists()

@@ -286,3 +286,51 @@ def test_records_counting_for_no_section_go_to_other_records(people, small_city,
 )
 def test_safe_component_keeps_names_inside_their_folder(title, expected):
     assert binder.safe_component(title) == expected
+
+
+def test_text_people_wrote_is_only_ever_text_in_the_index_and_control_characters_do_not_break_it(
+    people, small_city, tmp_path
+):
+    """GIVEN a record whose title, author and caption start like spreadsheet formulas and hold
+    control characters, WHEN the ZIP is made, THEN index.xlsx holds them as plain text cells."""
+    ruleset = archive_ruleset(people.city_admin, small_city.city)
+    published_template(people.city_admin, ruleset)
+    record(
+        people.community_worker,
+        small_city.community_a1,
+        ruleset,
+        title='=HYPERLINK("http://evil.example","点击")\x07',
+        author="@SUM(1+1)",
+        files=[photo(30, "+1\x01-2"), photo(31, "-会场")],
+    )
+    path = tmp_path / "hostile.zip"
+    binder.build_zip(small_city.community_a1, YEAR, path)
+    index = zipfile.ZipFile(path).read(binder.INDEX_NAME)
+    sheet = load_workbook(io.BytesIO(index)).worksheets[0]
+    body = list(sheet.iter_rows(min_row=2))
+    assert body
+    for row in body:
+        for cell in row:
+            assert cell.data_type != "f", cell.value
+    titles = {row[1].value for row in body}
+    assert titles == {'=HYPERLINK("http://evil.example","点击")'}
+    assert {row[4].value for row in body} == {"@SUM(1+1)"}
+    assert {row[6].value for row in body} == {"+1-2", "-会场"}
+    assert all(row[1].quotePrefix and row[4].quotePrefix and row[6].quotePrefix for row in body)
+
+
+def test_markup_and_control_characters_in_a_record_are_printed_as_text_in_the_pdf(people, small_city, tmp_path):
+    ruleset = archive_ruleset(people.city_admin, small_city.city)
+    published_template(people.city_admin, ruleset)
+    record(
+        people.community_worker,
+        small_city.community_a1,
+        ruleset,
+        title="<b>加粗</b>\x0c标题",
+        text="第一行\x00<script>alert(1)</script>",
+        files=[photo(32, '"); } @page { content: "x')],
+    )
+    path = tmp_path / "hostile.pdf"
+    binder.build_pdf(small_city.community_a1, YEAR, path)
+    text = "\n".join(pdf_pages(path))
+    assert "<b>加粗</b>" in text and "<script>alert(1)</script>" in text

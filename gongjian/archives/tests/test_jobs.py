@@ -218,3 +218,119 @@ def test_the_thread_runner_makes_the_binder_after_the_request_commits(people, fi
             break
         time.sleep(0.2)
     assert job.status == JobStatus.DONE and stored_sha256(job) == job.sha256
+
+
+# --- queued jobs nobody claimed, the audit trail, the thread runner -------------------------------
+
+
+def queued_job(unit, *, attempts: int, age: int) -> BinderJob:
+    """A job queued ``age`` seconds ago that nothing has claimed since."""
+    job = BinderJob.objects.create(
+        unit=unit, period_kind=YEAR.kind, period_start=YEAR.start, status=JobStatus.QUEUED, attempts=attempts
+    )
+    old = timezone.now() - datetime.timedelta(seconds=age)
+    BinderJob.objects.filter(pk=job.pk).update(created_at=old, updated_at=old)
+    return job
+
+
+def test_a_queued_job_nobody_claimed_is_dispatched_again_while_attempts_are_left(
+    filed, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.BINDER_MAX_ATTEMPTS = 2
+    dispatched = []
+    monkeypatch.setattr(jobs, "dispatch", dispatched.append)
+    job = queued_job(filed, attempts=0, age=settings.BINDER_STALE_SECONDS + 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.reap_stale() == (1, 0)
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and job.attempts == 1 and dispatched == [job.pk]
+    assert jobs.reap_stale() == (0, 0)  # dispatched just now: not stale again at once
+
+
+def test_a_queued_job_nobody_claimed_fails_with_a_clear_message_when_no_attempts_are_left(filed, settings):
+    settings.BINDER_MAX_ATTEMPTS = 2
+    job = queued_job(filed, attempts=2, age=settings.BINDER_STALE_SECONDS + 5)
+    assert jobs.reap_stale() == (0, 1)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.message == jobs.NEVER_STARTED_MESSAGE and job.finished_at
+
+
+def test_a_queued_job_waiting_behind_a_build_that_still_beats_is_left_alone(filed, settings):
+    waiting = queued_job(filed, attempts=0, age=settings.BINDER_STALE_SECONDS + 5)
+    running_job(filed, attempts=1, heartbeat_age=1)
+    assert jobs.reap_stale() == (0, 0)
+    waiting.refresh_from_db()
+    assert waiting.status == JobStatus.QUEUED and waiting.attempts == 0
+
+
+def test_asking_for_a_binder_whose_queued_job_was_never_started_does_not_hand_back_the_dead_job(
+    people, filed, settings
+):
+    settings.BINDER_RUNNER = "worker"
+    settings.BINDER_MAX_ATTEMPTS = 1
+    dead = queued_job(filed, attempts=1, age=settings.BINDER_STALE_SECONDS + 5)
+    job = jobs.request_binder(user=people.community_worker, unit=filed, period=YEAR, format="pdf")
+    dead.refresh_from_db()
+    assert job.pk != dead.pk and job.status == JobStatus.QUEUED and dead.status == JobStatus.FAILED
+
+
+def test_every_job_the_reaper_changes_is_in_the_audit_trail(filed, settings):
+    from gongjian.core.models import AuditEvent
+
+    settings.BINDER_MAX_ATTEMPTS = 2
+    retried = running_job(filed, attempts=1, heartbeat_age=settings.BINDER_STALE_SECONDS + 5)
+    failed = running_job(filed, attempts=2, heartbeat_age=settings.BINDER_STALE_SECONDS + 5)
+    never = queued_job(filed, attempts=2, age=settings.BINDER_STALE_SECONDS + 5)
+    jobs.reap_stale()
+    events = {
+        int(e.target_id): (e.from_state, e.to_state, e.actor_id)
+        for e in AuditEvent.objects.filter(action="archive.binder.reap")
+    }
+    assert events == {
+        retried.pk: ("running", "queued", None),
+        failed.pk: ("running", "failed", None),
+        never.pk: ("queued", "failed", None),
+    }
+
+
+def test_the_thread_runner_queues_builds_behind_one_builder_thread(people, filed, settings, monkeypatch):
+    settings.BINDER_RUNNER = "thread"
+    submitted = []
+
+    class Recorder:
+        def submit(self, fn, *args):
+            submitted.append(args)
+
+    monkeypatch.setattr(jobs, "EXECUTOR", Recorder())
+    started = []
+    monkeypatch.setattr(jobs.threading.Thread, "start", lambda thread: started.append(thread.name))
+    for job_id in (1, 2, 3):
+        jobs.dispatch(job_id)
+    assert submitted == [(1,), (2,), (3,)] and not started
+
+
+def test_the_builder_thread_pool_has_one_worker():
+    assert jobs.EXECUTOR._max_workers == 1
+
+
+def test_a_jobs_stage_is_stored_in_english_whatever_the_sites_language(
+    people, filed, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    seen = []
+    original = jobs.BUILDERS["zip"]
+
+    def build(unit, period, path, progress):
+        def spy(percent, stage):
+            progress(percent, stage)
+            seen.append(BinderJob.objects.values_list("stage", flat=True).get())
+
+        original(unit, period, path, progress=spy)
+
+    monkeypatch.setitem(jobs.BUILDERS, "zip", build)
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY_SECONDS", 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.request_binder(user=people.community_worker, unit=filed, period=YEAR, format="zip")
+    job.refresh_from_db()
+    assert job.stage == "Done" and "Reading the records" in seen and "ZIP written" in seen
+    assert "Adding files (1 of 2)" in seen

@@ -95,3 +95,13 @@ def test_libreoffice_converts_the_skeleton_to_pdf(filed, tmp_path):
         timeout=180,
     )
     assert (tmp_path / "skeleton.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_control_characters_in_names_and_titles_do_not_break_the_word_file(filed):
+    from gongjian.organizations.models import Unit
+
+    Unit.objects.filter(pk=filed.pk).update(name="甲一\x0b社区\x00")
+    filed.refresh_from_db()
+    document = Document(io.BytesIO(skeleton_docx(filed, YEAR).content))
+    assert "甲一社区" in text_of(document) and "\x0b" not in text_of(document)
+    assert document.core_properties.title.startswith("甲一社区 2026")

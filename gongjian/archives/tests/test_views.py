@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from gongjian.accounts.choices import Role
 from gongjian.archives import periods, selectors, services
@@ -298,6 +299,80 @@ def test_a_bad_upload_is_shown_beside_the_files_and_nothing_is_stored(
     assert not Evidence.objects.exists() and not EvidenceFile.objects.exists()
 
 
+def test_a_file_over_the_size_limit_is_refused_by_name_before_any_upload_is_read(
+    client, people, small_city, ruleset, settings, monkeypatch
+):
+    small = jpeg(seed=1)
+    settings.ARCHIVE_FILE_MAX_BYTES = len(small) + 10
+
+    def never(*args, **kwargs):
+        raise AssertionError("an upload was looked at")
+
+    monkeypatch.setattr(services, "accept_file", never)
+    signed_in(client, people.community_worker)
+    response = client.post(
+        reverse("archives:record-create", args=[small_city.community_a1.pk]),
+        record_form(
+            ruleset, files=[upload("ok.jpg", small), upload("巨大的扫描件.pdf", b"%PDF-" + b"0" * (len(small) + 100))]
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "巨大的扫描件.pdf: the file is larger than" in page and "invalid-feedback" in page
+    assert not Evidence.objects.exists() and not EvidenceFile.objects.exists()
+
+
+def test_more_files_than_one_request_may_carry_are_refused_with_a_message(client, people, small_city, ruleset):
+    from gongjian.archives.uploads import MAX_FILES_PER_REQUEST
+
+    signed_in(client, people.community_worker)
+    files = [upload(f"{n}.jpg", b"x") for n in range(MAX_FILES_PER_REQUEST + 1)]
+    response = client.post(
+        reverse("archives:record-create", args=[small_city.community_a1.pk]), record_form(ruleset, files=files)
+    )
+    assert response.status_code == 400
+    assert f"Upload at most {MAX_FILES_PER_REQUEST} files at a time" in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+def test_meeting_photos_over_the_size_limit_are_refused_by_name(client, people, meeting, settings):
+    settings.ARCHIVE_FILE_MAX_BYTES = 100
+    signed_in(client, people.community_worker)
+    response = client.post(
+        reverse("archives:meeting-photos", args=[meeting.pk]), {"photos": [upload("大照片.jpg", jpeg(seed=3))]}
+    )
+    assert response.status_code == 400 and "大照片.jpg: the file is larger than" in response.content.decode()
+    assert not meeting.photos.exists()
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "9223372036854775808", "abc", "²", "١٢", "-1"])
+@pytest.mark.parametrize(
+    "page",
+    ["archives:meetings?unit", "archives:ranking?within", "archives:record-create?item", "archives:record?version"],
+)
+def test_an_overflowing_or_malformed_id_in_a_query_is_never_a_server_error(
+    client, people, small_city, filed, page, value
+):
+    name, param = page.split("?")
+    args = {
+        "archives:record-create": [small_city.community_a1.pk],
+        "archives:record": [filed.record_key],
+    }.get(name, [])
+    signed_in(client, people.city_admin)
+    response = client.get(reverse(name, args=args), {param: value})
+    assert response.status_code in (200, 400, 404)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["archives:binder", "archives:binder-status", "archives:meeting", "archives:template", "archives:unit"],
+)
+def test_an_overflowing_id_in_a_path_is_404(client, people, name):
+    signed_in(client, people.city_admin)
+    response = client.get(reverse(name, args=[99999999999999999999999]))
+    assert response.status_code == 404
+
+
 def test_missing_fields_are_named_in_the_users_language(client, people, small_city, ruleset):
     signed_in(client, people.community_worker)
     url = reverse("archives:record-create", args=[small_city.community_a1.pk])
@@ -363,6 +438,40 @@ def test_a_queued_binder_reports_its_progress_and_no_download(client, people, sm
     state = json.loads(client.get(reverse("archives:binder-status", args=[job.pk])).content)
     assert state["status"] == JobStatus.QUEUED and state["download_url"] == ""
     assert client.get(reverse("archives:binder-download", args=[job.pk])).status_code == 404
+
+
+def test_a_quarter_binder_is_listed_by_its_quarter_not_its_first_month(client, people, small_city, filed):
+    BinderJob.objects.create(
+        unit=small_city.community_a1, period_kind="quarter", period_start=datetime.date(2026, 7, 1), format="pdf"
+    )
+    page = signed_in(client, people.community_worker).get(archive_url(small_city.community_a1)).content.decode()
+    recent = page[page.index('id="recent-binders"') :]
+    assert periods.parse("2026-Q3").code in recent and "2026-07" not in recent
+
+
+def test_a_jobs_stage_and_message_are_shown_in_the_readers_language(client, people, small_city, filed):
+    from django.utils import translation
+
+    from gongjian.archives import jobs
+
+    job = BinderJob.objects.create(
+        unit=small_city.community_a1,
+        period_kind="year",
+        period_start=datetime.date(2026, 1, 1),
+        status=JobStatus.RUNNING,
+        stage="Adding files (2 of 5)",
+        message=jobs.RETRY_MESSAGE,
+        heartbeat_at=timezone.now(),
+    )
+    url = reverse("archives:binder-status", args=[job.pk])
+    english = json.loads(signed_in(client, people.community_worker).get(url).content)
+    assert (english["stage"], english["message"]) == ("Adding files (2 of 5)", jobs.RETRY_MESSAGE)
+    chinese = json.loads(signed_in(client, people.community_worker, language="zh-hans").get(url).content)
+    with translation.override("zh-hans"):
+        assert chinese["stage"] == translation.gettext("Adding files (%(done)s of %(total)s)") % {"done": 2, "total": 5}
+        assert chinese["message"] == translation.gettext(jobs.RETRY_MESSAGE) != jobs.RETRY_MESSAGE
+    page = client.get(reverse("archives:binder", args=[job.pk])).content.decode()
+    assert chinese["stage"] in page
 
 
 def test_the_skeleton_downloads_as_a_word_file(client, people, small_city, filed):
