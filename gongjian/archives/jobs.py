@@ -120,7 +120,8 @@ def job_period(job: BinderJob) -> Period:
 
 def binder_filename(unit: Unit, period: Period, fmt: str) -> str:
     """``台帐-<unit>-<period>.pdf`` (the first word in the site's language)."""
-    stem = binder.safe_component(f"{_('Binder')}-{unit.name}-{period.code}", default="binder")
+    label = _("Binder")
+    stem = binder.safe_component(f"{label}-{unit.name}-{period.code}", default="binder")
     return f"{stem}.{fmt}"
 
 

@@ -281,7 +281,7 @@ def evidence_create(
         date=date,
         started_on=started_on,
         text=_plain(text),
-        author=_plain(author or user.get_full_name() or user.get_username())[:60],
+        author=_plain(author or getattr(user, "name", "") or user.get_full_name() or user.get_username())[:60],
         mechanism=mechanism,
         created_by=user,
     )
@@ -678,19 +678,27 @@ def collect_from_activity(activity, *, actor=None, cache: dict | None = None) ->
 
 
 def _meeting_text(meeting: Meeting) -> str:
-    lines = [f"{_('Place')}: {meeting.place}"] if meeting.place else []
-    attendees = [
-        f"{a.name}（{a.organisation}{'，' + _('head') if a.is_head else ''}）" if a.organisation else a.name
-        for a in meeting.attendees.all()
-    ]
+    """The meeting as a record's text: place, attendees, minutes, decisions with owner and due date."""
+    lines = [_("Place: %(place)s") % {"place": meeting.place}] if meeting.place else []
+    attendees = []
+    for a in meeting.attendees.all():
+        if a.organisation and a.is_head:
+            attendees.append(_("%(name)s (%(organisation)s, head)") % {"name": a.name, "organisation": a.organisation})
+        elif a.organisation:
+            attendees.append(_("%(name)s (%(organisation)s)") % {"name": a.name, "organisation": a.organisation})
+        else:
+            attendees.append(a.name)
     if attendees:
-        lines.append(f"{_('Attendees')}: {'、'.join(attendees)}")
+        lines.append(_("Attendees: %(names)s") % {"names": "、".join(attendees)})
     lines += ["", meeting.minutes]
     decisions = list(meeting.decisions.all())
     if decisions:
-        lines += ["", _("Decisions") + ":"]
+        lines += ["", _("Decisions:")]
         for n, d in enumerate(decisions, 1):
-            lines.append(f"{n}. {d.text}（{_('owner')}: {d.owner}，{_('due')}: {d.due_on:%Y-%m-%d}）")
+            lines.append(
+                _("%(n)s. %(text)s (owner: %(owner)s, due %(due)s)")
+                % {"n": n, "text": d.text, "owner": d.owner, "due": f"{d.due_on:%Y-%m-%d}"}
+            )
     return "\n".join(lines)
 
 

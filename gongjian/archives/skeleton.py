@@ -48,7 +48,8 @@ def period_label(period: Period) -> str:
 
 
 def skeleton_filename(unit: Unit, period: Period) -> str:
-    stem = safe_component(f"{_('Archive skeleton')}-{unit.name}-{period.code}", default="skeleton")
+    label = _("Archive skeleton")
+    stem = safe_component(f"{label}-{unit.name}-{period.code}", default="skeleton")
     return f"{stem}.docx"
 
 
