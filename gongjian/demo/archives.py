@@ -34,7 +34,9 @@ from gongjian.archives import periods, services
 from gongjian.archives.choices import DecisionStatus, EvidenceKind, Interval, MechanismKind, MeetingKind
 from gongjian.archives.models import ArchiveTemplate, Evidence, Mechanism
 from gongjian.archives.services import AttendeeIn, DecisionIn, FileIn, RequirementIn, SectionIn
-from gongjian.assessments.models import RuleItem, RuleSet
+from gongjian.assessments import services as assessment_services
+from gongjian.assessments.choices import AssessmentStatus
+from gongjian.assessments.models import Assessment, RuleItem, RuleSet
 from gongjian.demo import names
 from gongjian.organizations.models import Pairing, Unit
 
@@ -587,4 +589,8 @@ def build_demo_archives() -> int:
     borrowed = _community1(worker1, community1, items, year)
     _community2(worker2, community2, items, year, borrowed)
     services.collect_pending()
+    # The months not yet published were computed before the archive existed: compute them again so
+    # their evidence items are scored from the archive, as they will be from now on.
+    for assessment in Assessment.objects.filter(city=city).exclude(status=AssessmentStatus.PUBLISHED):
+        assessment_services.assessment_compute(user=admin, assessment=assessment)
     return Evidence.objects.count() - before

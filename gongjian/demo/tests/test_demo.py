@@ -56,6 +56,13 @@ def test_the_demo_command_builds_six_months_and_running_it_twice_duplicates_noth
     assert top["category__code"] == "06036", "clutter is the largest share, as in the speech"
     months = list(Assessment.objects.order_by("month").values_list("status", flat=True))
     assert months == ["published"] * 5 + ["computed"]
+    # The unpublished month is computed again after the archive is filled: its evidence items are
+    # scored from the archive (community1's meetings keep their points; some community loses some).
+    from gongjian.assessments.models import Deduction
+
+    last = Assessment.objects.get(status="computed")
+    evidence_lines = Deduction.objects.filter(item_score__sheet__assessment=last, item_score__item__method="evidence")
+    assert evidence_lines.filter(source="archive").exists()
 
 
 @pytest.mark.parametrize("username", ACCOUNTS)
