@@ -217,6 +217,8 @@ def test_the_thread_runner_makes_the_binder_after_the_request_commits(people, fi
         if job.status in (JobStatus.DONE, JobStatus.FAILED):
             break
         time.sleep(0.2)
+    # Let the builder thread finish (it closes its connection) before the tables are emptied.
+    jobs.EXECUTOR.submit(lambda: None).result(timeout=60)
     assert job.status == JobStatus.DONE and stored_sha256(job) == job.sha256
 
 
