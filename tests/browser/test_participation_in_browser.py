@@ -97,6 +97,9 @@ def test_register_record_and_see_it_as_liaison_and_volunteer(live_server, page, 
     activity = Activity.objects.get(title="邻居节：楼道美化")
     assert page.url.endswith(f"/participation/activities/{activity.pk}/")
     assert page.locator("#activity-photos figcaption").inner_text() == "居民和共建单位一起美化楼道"
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#activity-photos img')].every(i => i.complete && i.naturalWidth > 0)"
+    )  # the photo is fetched after the page: wait for it instead of racing it
     assert page.locator("#activity-photos img").evaluate("img => img.naturalWidth") > 0
     _shot(page, "activity-detail")
     page.goto(f"{base}/participation/volunteers/")
