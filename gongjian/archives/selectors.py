@@ -18,17 +18,11 @@ from gongjian.archives.models import ArchiveTemplate, Evidence, EvidenceFile, Me
 from gongjian.archives.periods import Period
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import Unit
-from gongjian.organizations.tree import ancestor_ids_sql
+from gongjian.organizations.tree import ancestry
 
 
 def city_id_of(unit: Unit) -> int | None:
-    if unit.level == UnitLevel.CITY:
-        return unit.id
-    return (
-        Unit.objects.filter(id__in=ancestor_ids_sql([unit.id]), level=UnitLevel.CITY)
-        .values_list("id", flat=True)
-        .first()
-    )
+    return unit.id if unit.level == UnitLevel.CITY else ancestry(unit.id).get(UnitLevel.CITY)
 
 
 def current_template(city_id: int | None, period: Period | None = None) -> ArchiveTemplate | None:

@@ -52,9 +52,10 @@ from gongjian.archives.uploads import AcceptedFile, FileRejected, accept_file
 from gongjian.assessments.models import RuleItem
 from gongjian.core.audit import audit_record
 from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.inspections.photos import camera_time
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import Unit
-from gongjian.organizations.tree import ancestor_ids_sql
+from gongjian.organizations.tree import ancestry
 
 # Which mechanism a collected record shows running.
 MEETING_MECHANISM = {
@@ -79,11 +80,7 @@ def _require_at(user, perm: Perm, unit_id: int) -> None:
 
 
 def _city_of(unit_id: int) -> int | None:
-    return (
-        Unit.objects.filter(id__in=ancestor_ids_sql([unit_id]), level=UnitLevel.CITY)
-        .values_list("id", flat=True)
-        .first()
-    )
+    return ancestry(unit_id).get(UnitLevel.CITY)
 
 
 # --- files ----------------------------------------------------------------------------------------
@@ -122,7 +119,7 @@ def _store(evidence: Evidence, position: int, accepted: AcceptedFile, caption: s
         size=len(accepted.content),
         sha256=accepted.sha256,
         caption=_plain(caption)[:200],
-        taken_at=_camera_time(accepted.taken_at),
+        taken_at=camera_time(accepted.taken_at),
         width=accepted.width,
         height=accepted.height,
     )
@@ -132,13 +129,6 @@ def _store(evidence: Evidence, position: int, accepted: AcceptedFile, caption: s
         row.thumbnail.save(f"thumb-{accepted.name}", ContentFile(accepted.thumbnail), save=False)
     row.save()
     return row
-
-
-def _camera_time(value: datetime.datetime | None) -> datetime.datetime | None:
-    # Cameras write local wall-clock time without a zone; phones here are on the city's time.
-    if value is None:
-        return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 @dataclass(frozen=True)
@@ -863,7 +853,7 @@ def _meeting_photo(meeting: Meeting, upload: AcceptedFile, caption: str, user) -
         caption=_plain(caption)[:200],
         width=upload.width,
         height=upload.height,
-        taken_at=_camera_time(upload.taken_at),
+        taken_at=camera_time(upload.taken_at),
         uploaded_by=user,
     )
     photo.file.save(upload.name, ContentFile(upload.content), save=False)

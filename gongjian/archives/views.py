@@ -156,15 +156,19 @@ def _own_community(actor):
 # --- the archive of a unit --------------------------------------------------------------------------
 
 
-@login_required
-def index(request):
-    """A community worker lands on their community's archive; everyone else on the ranking."""
+def _own_community_page(request, view_name: str):
+    """A community worker lands on their community's page; everyone else on the ranking."""
     actor = actor_for(request.user)
     _require(actor, Perm.ARCHIVE_VIEW)
     community = _own_community(actor)
     if community is not None:
-        return redirect("archives:unit", unit_id=community.pk)
+        return redirect(view_name, unit_id=community.pk)
     return redirect("archives:ranking")
+
+
+@login_required
+def index(request):
+    return _own_community_page(request, "archives:unit")
 
 
 def _finding_link(finding, unit: Unit, period, can_manage: bool) -> str:
@@ -710,12 +714,7 @@ def decision_follow_up(request, pk: int):
 
 @login_required
 def mechanisms_index(request):
-    actor = actor_for(request.user)
-    _require(actor, Perm.ARCHIVE_VIEW)
-    community = _own_community(actor)
-    if community is not None:
-        return redirect("archives:mechanisms", unit_id=community.pk)
-    return redirect("archives:ranking")
+    return _own_community_page(request, "archives:mechanisms")
 
 
 @login_required

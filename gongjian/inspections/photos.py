@@ -27,6 +27,7 @@ import struct
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -308,3 +309,11 @@ def _rational(value) -> float | None:
         return None
     # IFDRational with a zero denominator is NaN rather than an error.
     return number if math.isfinite(number) else None
+
+
+def camera_time(value: datetime | None) -> datetime | None:
+    """A photo's capture time made aware: cameras write local wall-clock time without a zone, and
+    phones here are on the city's time."""
+    if value is None:
+        return None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value

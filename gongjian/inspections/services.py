@@ -35,7 +35,7 @@ from gongjian.inspections.models import (
     ProblemPhoto,
     Rectification,
 )
-from gongjian.inspections.photos import PhotoRejected, ProcessedPhoto, process_photo
+from gongjian.inspections.photos import PhotoRejected, ProcessedPhoto, camera_time, process_photo
 from gongjian.inspections.workdays import deadline_for
 from gongjian.organizations.models import Unit
 from gongjian.organizations.tree import ancestry
@@ -91,7 +91,7 @@ def _store_photos(
             size=len(photo.content),
             width=photo.width,
             height=photo.height,
-            taken_at=_camera_time(photo.taken_at),
+            taken_at=camera_time(photo.taken_at),
             latitude=_decimal(photo.latitude),
             longitude=_decimal(photo.longitude),
             uploaded_by=user,
@@ -103,13 +103,6 @@ def _store_photos(
         record.save()
         stored.append(record)
     return stored
-
-
-def _camera_time(value: datetime.datetime | None) -> datetime.datetime | None:
-    # Cameras write local wall-clock time without a zone; phones here are on Beijing time.
-    if value is None:
-        return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _decimal(value: float | None) -> Decimal | None:
