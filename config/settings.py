@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "gongjian.core",
     "gongjian.organizations",
     "gongjian.accounts",
@@ -178,6 +180,18 @@ ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS = env_int("ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS",
 ARCHIVE_PHASH_DISTANCE = env_int("ARCHIVE_PHASH_DISTANCE", 6)
 # How binders are built in the background: "thread" (inside the web process; enough for one
 # office), "worker" (queued for `manage.py binder_worker`), or "inline" (in the request; tests).
+# Background work goes through Django's task API (the django-tasks backport on 5.2). Default: the
+# database queue, worked by `manage.py db_worker`; TASK_BACKEND=immediate runs tasks in the caller.
+TASK_BACKENDS_BY_NAME = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+TASK_BACKEND = env_str("TASK_BACKEND", "database")
+if TASK_BACKEND not in TASK_BACKENDS_BY_NAME:
+    raise ImproperlyConfiguredEnv(f"TASK_BACKEND must be one of {sorted(TASK_BACKENDS_BY_NAME)}, not {TASK_BACKEND!r}")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS_BY_NAME[TASK_BACKEND]}}
+
 BINDER_RUNNER = env_str("BINDER_RUNNER", "thread")
 # A running binder whose worker has shown no sign of life for this long is retried (once) or failed.
 BINDER_STALE_SECONDS = env_int("BINDER_STALE_SECONDS", 120)
