@@ -178,10 +178,9 @@ ARCHIVE_FILE_MAX_BYTES = env_int("ARCHIVE_FILE_MAX_MB", 20) * 1024 * 1024
 ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS = env_int("ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS", 7)
 # Two photos whose perceptual hashes differ in at most this many of 64 bits are "the same photo".
 ARCHIVE_PHASH_DISTANCE = env_int("ARCHIVE_PHASH_DISTANCE", 6)
-# How binders are built in the background: "thread" (inside the web process; enough for one
-# office), "worker" (queued for `manage.py binder_worker`), or "inline" (in the request; tests).
 # Background work goes through Django's task API (the django-tasks backport on 5.2). Default: the
-# database queue, worked by `manage.py db_worker`; TASK_BACKEND=immediate runs tasks in the caller.
+# database queue, worked by `manage.py db_worker`; TASK_BACKEND=immediate runs tasks in the caller;
+# TASK_BACKEND=rq queues them in Redis (REDIS_URL) for `manage.py rqworker` (docs/deployment.md).
 TASK_BACKENDS_BY_NAME = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
@@ -191,11 +190,13 @@ TASK_BACKEND = env_str("TASK_BACKEND", "database")
 if TASK_BACKEND not in TASK_BACKENDS_BY_NAME:
     raise ImproperlyConfiguredEnv(f"TASK_BACKEND must be one of {sorted(TASK_BACKENDS_BY_NAME)}, not {TASK_BACKEND!r}")
 TASKS = {"default": {"BACKEND": TASK_BACKENDS_BY_NAME[TASK_BACKEND]}}
-
-BINDER_RUNNER = env_str("BINDER_RUNNER", "thread")
-# A running binder whose worker has shown no sign of life for this long is retried (once) or failed.
-BINDER_STALE_SECONDS = env_int("BINDER_STALE_SECONDS", 120)
-BINDER_MAX_ATTEMPTS = env_int("BINDER_MAX_ATTEMPTS", 2)
+# A job (gongjian.core.jobs) that fails or whose worker dies is run again until it has been tried
+# this many times, then failed with a message; retries after an error wait JOB_RETRY_DELAY_SECONDS
+# × the attempt number (on backends that can defer). A running job with no sign of life (progress
+# report) for JOB_STALE_SECONDS is taken as lost even when its worker still lives.
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+JOB_RETRY_DELAY_SECONDS = env_int("JOB_RETRY_DELAY_SECONDS", 10)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 1800)
 # The assessment's evidence items are scored by the archive's completeness (the assessments app
 # does not import the archives, which build on it; empty: evidence items are scored by hand).
 ASSESSMENT_EVIDENCE_SCORER = "gongjian.archives.scoring.losses"

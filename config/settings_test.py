@@ -17,5 +17,4 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 MEDIA_ROOT = tempfile.mkdtemp(prefix="gongjian-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="gongjian-test-static-")
 LANGUAGE_CODE = "zh-hans"
-BINDER_RUNNER = "inline"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("participation/", include("gongjian.participation.urls")),
     path("assessments/", include("gongjian.assessments.urls")),
     path("archives/", include("gongjian.archives.urls")),
+    path("jobs/", include("gongjian.core.jobs.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("gongjian.api.urls")),

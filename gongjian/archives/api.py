@@ -1370,7 +1370,7 @@ class BinderViewSet(viewsets.GenericViewSet):
 
     def get_object(self) -> BinderJob:
         return get_scoped_or_404(
-            BinderJob.objects.select_related("unit"),
+            BinderJob.objects.select_related("unit", "job"),
             actor_for(self.request.user),
             Perm.ARCHIVE_VIEW,
             pk=self.kwargs["pk"],
@@ -1382,7 +1382,7 @@ class BinderViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=BinderJobSerializer(many=True))
     def list(self, request):
         """Binder jobs of the caller's places, newest first."""
-        rows = restrict(BinderJob.objects.select_related("unit"), actor_for(request.user), Perm.ARCHIVE_VIEW)
+        rows = restrict(BinderJob.objects.select_related("unit", "job"), actor_for(request.user), Perm.ARCHIVE_VIEW)
         page = self.paginate_queryset(rows.order_by("-created_at", "-id"))
         return self.get_paginated_response(BinderJobSerializer(page, many=True, context={"request": request}).data)
 
@@ -1404,7 +1404,7 @@ class BinderViewSet(viewsets.GenericViewSet):
         period = _period(data["period"])
         unit = _visible_unit(actor_for(request.user), data["unit"])
         job = _call(jobs.request_binder, user=request.user, unit=unit, period=period, format=data["format"])
-        job = BinderJob.objects.select_related("unit").get(pk=job.pk)
+        job = BinderJob.objects.select_related("unit", "job").get(pk=job.pk)
         return self._out(job, code=status.HTTP_202_ACCEPTED)
 
     @extend_schema(parameters=[BINDER_PARAM], responses={200: BinderJobSerializer, 404: ArchiveDetailSerializer})

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.jobs.models import JobStatus as _JobStatus
+
 
 class PeriodKind(models.TextChoices):
     MONTH = "month", _("Month")
@@ -86,8 +88,5 @@ class BinderFormat(models.TextChoices):
     ZIP = "zip", _("ZIP of original files")
 
 
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+# A binder's status is its background job's (gongjian.core.jobs).
+JobStatus = _JobStatus

@@ -23,7 +23,6 @@ from gongjian.archives.choices import (
     EvidenceSource,
     FileKind,
     Interval,
-    JobStatus,
     LogAction,
     MechanismKind,
     MeetingKind,
@@ -374,26 +373,17 @@ class ArchiveLogEntry(models.Model):
 
 
 class BinderJob(TimeStampedModel):
-    """A binder being made in the background. ``heartbeat_at`` moves while a worker builds it; a
-    running job whose heartbeat stops is reaped (retried or failed), never shown as done."""
+    """A binder asked for: which unit, period and format. Its progress, attempts and file are its
+    background job's (``job``, a ``gongjian.core.jobs`` record), made by the task
+    ``archives.tasks.binder_build``; the job is done only together with its complete file."""
 
     unit = models.ForeignKey("organizations.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     period_kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
     period_start = models.DateField(_("period starts"))
     format = models.CharField(_("format"), max_length=4, choices=BinderFormat.choices, default=BinderFormat.PDF)
-    status = models.CharField(_("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    stage = models.CharField(_("stage"), max_length=120, blank=True)
-    message = models.TextField(_("message"), blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    file = models.FileField(_("file"), upload_to=binder_path, max_length=255, blank=True)
-    filename = models.CharField(_("file name"), max_length=200, blank=True)
-    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    job = models.OneToOneField(
+        "core.Job", verbose_name=_("background job"), on_delete=models.PROTECT, related_name="binder"
+    )
 
     class Meta:
         verbose_name = _("binder job")
@@ -401,4 +391,20 @@ class BinderJob(TimeStampedModel):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return self.filename or f"binder {self.pk}"
+        return self.job.filename or f"binder {self.pk}"
+
+    # What pages and the API show, read from the job.
+    status = property(lambda self: self.job.status)
+    progress = property(lambda self: self.job.percent)
+    stage = property(lambda self: self.job.stage)
+    message = property(lambda self: self.job.message)
+    attempts = property(lambda self: self.job.attempts)
+    file = property(lambda self: self.job.file)
+    filename = property(lambda self: self.job.filename)
+    size = property(lambda self: self.job.size)
+    sha256 = property(lambda self: self.job.sha256)
+    finished_at = property(lambda self: self.job.finished_at)
+    requested_by = property(lambda self: self.job.requested_by)
+
+    def get_status_display(self) -> str:
+        return self.job.get_status_display()

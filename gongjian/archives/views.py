@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -59,6 +59,7 @@ from gongjian.archives.skeleton import skeleton_docx
 from gongjian.archives.uploads import upload_problem
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import download_response, private_image_response
+from gongjian.core.jobs.views import file_response, job_state, state_response
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit
 
@@ -221,7 +222,7 @@ def unit_archive(request, unit_id: int):
             "is_community": unit.level == UnitLevel.COMMUNITY,
             "binders": [
                 (job, jobs.job_period(job).code)
-                for job in BinderJob.objects.filter(unit=unit).order_by("-created_at", "-id")[:5]
+                for job in BinderJob.objects.filter(unit=unit).select_related("job").order_by("-created_at", "-id")[:5]
             ],
         },
     )
@@ -425,7 +426,11 @@ def evidence_file(request, pk: int, kind: str):
 
 def _job(request, pk: int) -> BinderJob:
     return get_scoped_or_404(
-        BinderJob.objects.select_related("unit"), actor_for(request.user), Perm.ARCHIVE_VIEW, unit_field="unit", pk=pk
+        BinderJob.objects.select_related("unit", "job"),
+        actor_for(request.user),
+        Perm.ARCHIVE_VIEW,
+        unit_field="unit",
+        pk=pk,
     )
 
 
@@ -450,18 +455,7 @@ def binder_request(request, unit_id: int):
 
 
 def _job_status(job: BinderJob) -> dict:
-    return {
-        "status": job.status,
-        "status_label": str(job.get_status_display()),
-        "progress": job.progress,
-        "stage": jobs.shown(job.stage),
-        "message": jobs.shown(job.message),
-        "download_url": reverse("archives:binder-download", args=[job.pk])
-        if job.status == JobStatus.DONE and job.file
-        else "",
-        "filename": job.filename,
-        "size": job.size,
-    }
+    return job_state(job.job, download_url=reverse("archives:binder-download", args=[job.pk]))
 
 
 @login_required
@@ -483,26 +477,12 @@ def binder_detail(request, pk: int):
 @login_required
 def binder_status(request, pk: int):
     job = jobs.refresh(_job(request, pk))
-    response = JsonResponse(_job_status(job))
-    response["Cache-Control"] = "no-store"
-    return response
+    return state_response(_job_status(job))
 
 
 @login_required
 def binder_download(request, pk: int):
-    job = _job(request, pk)
-    if job.status != JobStatus.DONE or not job.file:
-        raise Http404
-    try:
-        handle = job.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    content_type = "application/pdf" if job.format == "pdf" else "application/zip"
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(job.filename or f'binder.{job.format}')}"
-    if job.size:
-        response["Content-Length"] = str(job.size)
-    return response
+    return file_response(_job(request, pk).job)
 
 
 # --- meetings ---------------------------------------------------------------------------------------

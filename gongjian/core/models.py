@@ -64,3 +64,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
+
+
+from gongjian.core.jobs.models import Job, JobStatus  # noqa: E402,F401  (the app's models live in submodules too)

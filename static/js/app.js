@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
-// --- Archives (台帐资料): progress bars, period selector, rows added to forms, binder progress. ---
+// --- Progress bars, period selector, rows added to forms, background jobs' progress (binders, bulletins, exports). ---
 (() => {
   const setBar = (bar, value) => {
     const percent = Math.max(0, Math.min(100, Number(value) || 0));
@@ -20,14 +20,14 @@ document.addEventListener("DOMContentLoaded", () => {
     if (outer) outer.setAttribute("aria-valuenow", String(percent));
   };
 
-  const pollBinder = (card) => {
+  const pollJob = (card) => {
     const url = card.dataset.statusUrl;
-    const bar = card.querySelector(".js-binder-bar");
-    const status = card.querySelector(".js-binder-status");
-    const stage = card.querySelector(".js-binder-stage");
-    const message = card.querySelector(".js-binder-message");
-    const download = card.querySelector(".js-binder-download");
-    const filename = card.querySelector(".js-binder-filename");
+    const bar = card.querySelector(".js-job-bar");
+    const status = card.querySelector(".js-job-status");
+    const stage = card.querySelector(".js-job-stage");
+    const message = card.querySelector(".js-job-message");
+    const download = card.querySelector(".js-job-download");
+    const filename = card.querySelector(".js-job-filename");
     const show = (state) => {
       card.dataset.status = state.status;
       if (bar) {
@@ -95,6 +95,6 @@ document.addEventListener("DOMContentLoaded", () => {
       const button = fieldset.querySelector(".js-formset-add");
       if (button) button.addEventListener("click", () => addFormsetRow(fieldset));
     }
-    for (const card of document.querySelectorAll(".js-binder[data-status-url]")) pollBinder(card);
+    for (const card of document.querySelectorAll(".js-job[data-status-url]")) pollJob(card);
   });
 })();

@@ -124,3 +124,26 @@ def record(
         files=list(files),
         **kw,
     )
+
+
+def binder_job(unit, *, period: str = "2026", format: str = "pdf", requested_by=None, **job_fields):
+    """A binder job as a worker left it (``job_fields`` on its background job: status, stage...)."""
+    import os
+
+    from gongjian.archives.models import BinderJob
+    from gongjian.core.jobs import liveness
+    from gongjian.core.jobs.models import Job, JobStatus
+
+    when = periods.parse(period)
+    if job_fields.get("status") == JobStatus.RUNNING:
+        # Run by this very process, so it is not taken for a job whose worker died.
+        job_fields = {"worker_host": liveness.HOST, "worker_pid": os.getpid(), **job_fields}
+    job = Job.objects.create(
+        kind="archives.binder",
+        task_path="gongjian.archives.tasks.binder_build",
+        unit=unit,
+        perm="archive.view",
+        requested_by=requested_by,
+        **job_fields,
+    )
+    return BinderJob.objects.create(unit=unit, period_kind=when.kind, period_start=when.start, format=format, job=job)

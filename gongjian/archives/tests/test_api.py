@@ -16,7 +16,7 @@ from gongjian.accounts.choices import Role
 from gongjian.archives import periods, selectors
 from gongjian.archives.choices import JobStatus, MechanismKind
 from gongjian.archives.models import ArchiveTemplate, BinderJob, Evidence, EvidenceFile, Mechanism, Meeting
-from gongjian.archives.tests.factories import archive_ruleset, item, jpeg, photo, published_template, record
+from gongjian.archives.tests.factories import archive_ruleset, binder_job, item, jpeg, photo, published_template, record
 from gongjian.archives.tests.test_services import docx_bytes
 from gongjian.assessments.tests.test_importexport import make_ruleset
 from gongjian.inspections.tests.factories import upload
@@ -584,9 +584,7 @@ def test_a_binder_with_a_bad_period_or_format_is_a_400(people, small_city, rules
 
 
 def test_a_binder_that_is_not_done_cannot_be_downloaded(people, small_city):
-    job = BinderJob.objects.create(
-        unit=small_city.community_a1, period_kind="year", period_start=datetime.date(2026, 1, 1)
-    )
+    job = binder_job(small_city.community_a1)
     client = client_for(people.community_worker)
     assert client.get(f"{BINDERS}{job.pk}/").json()["download_url"] is None
     assert client.get(f"{BINDERS}{job.pk}/download/").status_code == 404
@@ -629,12 +627,10 @@ def test_captions_can_be_given_in_a_multipart_revision_with_a_new_photo(people, 
 def test_a_jobs_stage_and_message_are_given_in_the_callers_language(people, small_city):
     from django.utils import translation
 
-    from gongjian.archives import jobs
+    from gongjian.core.jobs import text as jobs
 
-    job = BinderJob.objects.create(
-        unit=small_city.community_a1,
-        period_kind="year",
-        period_start=datetime.date(2026, 1, 1),
+    job = binder_job(
+        small_city.community_a1,
         status=JobStatus.FAILED,
         stage="Preparing photos (3 of 10)",
         message=jobs.STOPPED_MESSAGE,

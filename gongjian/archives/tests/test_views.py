@@ -26,7 +26,7 @@ from gongjian.archives.models import (
     MeetingDecision,
 )
 from gongjian.archives.services import AttendeeIn, DecisionIn
-from gongjian.archives.tests.factories import archive_ruleset, item, jpeg, photo, published_template, record
+from gongjian.archives.tests.factories import archive_ruleset, binder_job, item, jpeg, photo, published_template, record
 from gongjian.archives.tests.test_services import docx_bytes
 from gongjian.testing.factories import user_with_role
 
@@ -441,9 +441,7 @@ def test_a_queued_binder_reports_its_progress_and_no_download(client, people, sm
 
 
 def test_a_quarter_binder_is_listed_by_its_quarter_not_its_first_month(client, people, small_city, filed):
-    BinderJob.objects.create(
-        unit=small_city.community_a1, period_kind="quarter", period_start=datetime.date(2026, 7, 1), format="pdf"
-    )
+    binder_job(small_city.community_a1, period="2026-Q3")
     page = signed_in(client, people.community_worker).get(archive_url(small_city.community_a1)).content.decode()
     recent = page[page.index('id="recent-binders"') :]
     assert periods.parse("2026-Q3").code in recent and "2026-07" not in recent
@@ -452,16 +450,14 @@ def test_a_quarter_binder_is_listed_by_its_quarter_not_its_first_month(client, p
 def test_a_jobs_stage_and_message_are_shown_in_the_readers_language(client, people, small_city, filed):
     from django.utils import translation
 
-    from gongjian.archives import jobs
+    from gongjian.core.jobs import text as jobs
 
-    job = BinderJob.objects.create(
-        unit=small_city.community_a1,
-        period_kind="year",
-        period_start=datetime.date(2026, 1, 1),
+    job = binder_job(
+        small_city.community_a1,
         status=JobStatus.RUNNING,
         stage="Adding files (2 of 5)",
         message=jobs.RETRY_MESSAGE,
-        heartbeat_at=timezone.now(),
+        beat_at=timezone.now(),
     )
     url = reverse("archives:binder-status", args=[job.pk])
     english = json.loads(signed_in(client, people.community_worker).get(url).content)
