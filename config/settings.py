@@ -197,6 +197,8 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS_BY_NAME[TASK_BACKEND]}}
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
 JOB_RETRY_DELAY_SECONDS = env_int("JOB_RETRY_DELAY_SECONDS", 10)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 1800)
+# An export (problems, volunteers, activities) of more rows than this is made in the background.
+EXPORT_JOB_ROWS = env_int("EXPORT_JOB_ROWS", 5000)
 # The assessment's evidence items are scored by the archive's completeness (the assessments app
 # does not import the archives, which build on it; empty: evidence items are scored by hand).
 ASSESSMENT_EVIDENCE_SCORER = "gongjian.archives.scoring.losses"

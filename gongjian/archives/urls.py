@@ -26,6 +26,7 @@ urlpatterns = [
     path("mechanisms/", views.mechanisms_index, name="mechanisms-index"),
     path("ranking/", views.ranking, name="ranking"),
     path("templates/", views.template_list, name="templates"),
+    path("upkeep/<str:which>/", views.upkeep, name="upkeep"),
     path("templates/new/", views.template_create, name="template-create"),
     path("templates/<int:pk>/", views.template_detail, name="template"),
     path("templates/<int:pk>/publish/", views.template_publish, name="template-publish"),

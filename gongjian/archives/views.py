@@ -845,6 +845,19 @@ def _rulesets(actor):
 
 
 @login_required
+@require_POST
+def upkeep(request, which: str):
+    """Collect pending records or verify the archive, as a background job (archives.tasks)."""
+    from gongjian.archives.tasks import archive_job_request
+
+    if which not in ("collect", "verify"):
+        raise Http404
+    _require(actor_for(request.user), Perm.TEMPLATE_MANAGE)
+    job = archive_job_request(which=which, user=request.user)
+    return redirect("jobs:detail", pk=job.pk)
+
+
+@login_required
 def template_list(request):
     actor = actor_for(request.user)
     _require(actor, Perm.TEMPLATE_MANAGE)

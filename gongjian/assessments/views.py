@@ -665,17 +665,16 @@ def ruleset_export(request, pk: int, fmt: str):
 
 @login_required
 def month_bulletin(request, month: str, fmt: str):
-    """The month's bulletin (通报) as Word or PDF, for everyone in the city once it is published."""
-    from gongjian.assessments.bulletin import BulletinDocx, BulletinNotReady, BulletinPdf
+    """The month's bulletin (通报) as Word or PDF, for everyone in the city once it is published:
+    rendered in the background (assessments.tasks), followed on the job's page, then downloaded."""
+    from gongjian.assessments import tasks
 
-    exporters = {"docx": BulletinDocx, "pdf": BulletinPdf}
-    if fmt not in exporters:
+    if fmt not in ("docx", "pdf"):
         raise Http404
     actor = actor_for(request.user)
     assessment = selectors.assessment_get(actor=actor, month=_month(month))
-    try:
-        result = exporters[fmt](assessment, actor=actor).render()
-    except BulletinNotReady as refusal:
-        messages.error(request, refusal.message)
+    if assessment.status != AssessmentStatus.PUBLISHED:
+        messages.error(request, _(tasks.NOT_PUBLISHED) % {"month": f"{assessment.month:%Y-%m}"})
         return redirect("assessments:month", month=month)
-    return download_response(result)
+    job = tasks.bulletin_request(user=request.user, assessment=assessment, fmt=fmt)
+    return redirect("jobs:detail", pk=job.pk)

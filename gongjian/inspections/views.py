@@ -19,8 +19,10 @@ from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.core.errors import Conflict, NotPermitted
-from gongjian.core.exporters import download_response, private_image_response
+from gongjian.core.exporters import private_image_response
 from gongjian.core.filtering import apply_filter
+from gongjian.core.jobs.exports import INVALID_QUERY, export_response
+from gongjian.core.jobs.runner import JobRefused
 from gongjian.inspections import selectors, services
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.exporters import ProblemExcelExporter
@@ -85,7 +87,21 @@ def problem_export(request):
     form, problems = _filtered(request)
     if problems is None:
         return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
-    return download_response(ProblemExcelExporter(problems).render())
+    return export_response(
+        request,
+        builder="gongjian.inspections.views.problem_export_build",
+        rows=problems.count(),
+        render_now=lambda: ProblemExcelExporter(problems).render(),
+        title=_("Problems") + ".xlsx",
+    )
+
+
+def problem_export_build(request):
+    """The export as a background job makes it (gongjian.core.jobs.exports)."""
+    form, problems = _filtered(request)
+    if problems is None:
+        raise JobRefused(INVALID_QUERY)
+    return ProblemExcelExporter(problems).render()
 
 
 @login_required

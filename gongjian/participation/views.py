@@ -16,10 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjian.accounts.access import Perm, actor_for
+from gongjian.accounts.access import Perm, actor_for, perms_at_unit
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import ExportResult, download_response, private_image_response
 from gongjian.core.filtering import apply_filter
+from gongjian.core.jobs.exports import INVALID_QUERY, export_response
+from gongjian.core.jobs.runner import JobRefused
 from gongjian.organizations.models import Unit
 from gongjian.participation import selectors, services
 from gongjian.participation.choices import ImportStatus, VolunteerStatus
@@ -90,11 +92,27 @@ def volunteer_export(request, fmt: str):
     form, volunteers = _volunteers_filtered(request)
     if volunteers is None:
         return render(request, "participation/volunteer_list.html", {"form": form, "invalid": True}, status=400)
+    return export_response(
+        request,
+        builder="gongjian.participation.views.volunteer_export_build",
+        rows=volunteers.count(),
+        render_now=lambda: volunteer_export_build(request, fmt=fmt, volunteers=volunteers),
+        title=_("Volunteers") + f".{fmt}",
+        args={"fmt": fmt},
+    )
+
+
+def volunteer_export_build(request, *, fmt: str, volunteers=None):
+    """The volunteer export, in the request or as a background job (gongjian.core.jobs.exports)."""
+    if volunteers is None:
+        _form, volunteers = _volunteers_filtered(request)
+        if volunteers is None:
+            raise JobRefused(INVALID_QUERY)
     rows = selectors.present_volunteers(volunteers.iterator(chunk_size=2000))
     services.personal_data_view_record(
         user=request.user, volunteer_ids=[r.id for r in rows if r.revealed], where=f"volunteer_export_{fmt}"
     )
-    return download_response(VolunteerExporter(rows, fmt=fmt).render())
+    return VolunteerExporter(rows, fmt=fmt).render()
 
 
 @login_required
@@ -268,8 +286,16 @@ def import_template(request):
 @login_required
 def import_preview(request, pk: int):
     batch = selectors.import_batch_get(actor=actor_for(request.user), batch_id=pk)
-    report = services.import_preview(batch=batch) if batch.status == ImportStatus.PREVIEW else None
-    return render(request, "participation/import_preview.html", {"batch": batch, "report": report})
+    from gongjian.core.jobs.views import job_state
+    from gongjian.participation.tasks import import_save_job
+
+    saving = import_save_job(batch) if batch.status == ImportStatus.PREVIEW else None
+    report = services.import_preview(batch=batch) if batch.status == ImportStatus.PREVIEW and not saving else None
+    return render(
+        request,
+        "participation/import_preview.html",
+        {"batch": batch, "report": report, "saving": saving, "state": job_state(saving) if saving else None},
+    )
 
 
 @login_required
@@ -297,17 +323,16 @@ def import_errors(request, pk: int):
 @login_required
 @require_POST
 def import_confirm(request, pk: int):
+    """Save the sheet in the background (participation.tasks); the preview page follows the job."""
+    from gongjian.participation import tasks
+
     batch = selectors.import_batch_get(actor=actor_for(request.user), batch_id=pk)
-    try:
-        batch, report = services.import_confirm(user=request.user, batch=batch)
-    except Conflict as conflict:
-        messages.error(request, conflict.message)
+    if batch.status != ImportStatus.PREVIEW:
+        messages.error(request, _("This import has already been saved or cancelled."))
     else:
-        messages.success(
-            request,
-            _("%(saved)s rows imported; %(errors)s rows were not imported.")
-            % {"saved": report.saved, "errors": report.error_count},
-        )
+        if Perm.VOLUNTEER_MANAGE not in perms_at_unit(actor_for(request.user), batch.community_id):
+            raise NotPermitted(_("You cannot do this for this community."))
+        tasks.import_save_request(user=request.user, batch=batch)
     return redirect("participation:import-preview", pk=pk)
 
 
@@ -357,7 +382,21 @@ def activity_export(request):
     form, activities = _activities_filtered(request)
     if activities is None:
         return render(request, "participation/activity_list.html", {"form": form, "invalid": True}, status=400)
-    return download_response(ActivityExporter(activities).render())
+    return export_response(
+        request,
+        builder="gongjian.participation.views.activity_export_build",
+        rows=activities.count(),
+        render_now=lambda: ActivityExporter(activities).render(),
+        title=_("Activities") + ".xlsx",
+    )
+
+
+def activity_export_build(request):
+    """The activity export as a background job makes it (gongjian.core.jobs.exports)."""
+    _form, activities = _activities_filtered(request)
+    if activities is None:
+        raise JobRefused(INVALID_QUERY)
+    return ActivityExporter(activities).render()
 
 
 @login_required

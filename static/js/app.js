@@ -28,6 +28,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const message = card.querySelector(".js-job-message");
     const download = card.querySelector(".js-job-download");
     const filename = card.querySelector(".js-job-filename");
+    const summary = card.querySelector(".js-job-summary");
     const show = (state) => {
       card.dataset.status = state.status;
       if (bar) {
@@ -54,6 +55,10 @@ document.addEventListener("DOMContentLoaded", () => {
         if (state.download_url) download.href = state.download_url;
       }
       if (filename) filename.textContent = state.filename || "";
+      if (summary) {
+        summary.textContent = state.summary || "";
+        summary.hidden = !state.summary;
+      }
     };
     const tick = async () => {
       try {
@@ -61,6 +66,7 @@ document.addEventListener("DOMContentLoaded", () => {
         if (response.ok) {
           const state = await response.json();
           show(state);
+          if (state.status === "done" && card.hasAttribute("data-reload-when-done")) window.location.reload();
           if (state.status === "done" || state.status === "failed") return;
         }
       } catch (error) {

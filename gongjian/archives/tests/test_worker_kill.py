@@ -24,12 +24,20 @@ from gongjian.archives.tests.factories import archive_ruleset, photo, published_
 from gongjian.core.jobs import text
 from gongjian.core.jobs.models import Job
 
-# serialized_rollback: the categories the migrations seed are back after each test flushes them.
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[3]
 YEAR = periods.parse("2026")
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def seed_categories() -> None:
+    """The problem categories the migrations seed (an earlier transactional test flushed them)."""
+    from gongjian.inspections.models import Category
+    from gongjian.inspections.taxonomy import load_default_categories
+
+    if not Category.objects.exists():
+        load_default_categories(Category)
 
 
 class Workers:
@@ -128,6 +136,7 @@ def workers(tmp_path, settings):
 
 @pytest.fixture
 def filed(people, small_city):
+    seed_categories()
     ruleset = archive_ruleset(people.city_admin, small_city.city)
     published_template(people.city_admin, ruleset)
     files = [photo(seed, f"照片{seed}") for seed in range(1, 5)]

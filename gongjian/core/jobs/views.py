@@ -29,6 +29,7 @@ def job_state(job: Job, *, download_url: str | None = None) -> dict:
         "download_url": download_url if job.downloadable else "",
         "filename": job.filename,
         "size": job.size,
+        "summary": text.shown(job.result.get("summary", "")) if isinstance(job.result, dict) else "",
         "result": job.result,
     }
 

@@ -745,3 +745,26 @@ def test_the_map_page_passes_the_filter_to_its_data_url(people):
     response = signed_in(people.community_worker).get("/problems/map/?status=open")
     assert response.status_code == 200
     assert response.context["map_config"]["dataUrl"] == "/problems/map/map.json?status=open"
+
+
+def test_an_export_above_the_row_limit_is_made_in_the_background_with_the_same_rows(
+    people, listed, settings, django_capture_on_commit_callbacks
+):
+    """GIVEN more rows than EXPORT_JOB_ROWS WHEN the list is exported THEN a job makes the same file
+    in a worker; only its requester can follow and download it."""
+    settings.EXPORT_JOB_ROWS = 0
+    client = signed_in(people.community_worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/problems/export.xlsx?status=closed")
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/")
+    state = client.get(f"{response['Location']}status/").json()
+    assert state["status"] == "done", state
+    download = client.get(state["download_url"])
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    made = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True).active
+    settings.EXPORT_JOB_ROWS = 10_000
+    header, numbers = exported(client.get("/problems/export.xlsx?status=closed"))
+    rows = list(made.iter_rows(values_only=True))
+    assert list(rows[0]) == header and [row[0] for row in rows[1:]] == numbers and numbers
+    assert signed_in(people.outsider).get(state["download_url"]).status_code == 404
+    assert signed_in(people.street_officer).get(response["Location"]).status_code == 404

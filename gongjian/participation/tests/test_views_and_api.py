@@ -194,7 +194,9 @@ def test_a_photo_without_a_caption_and_a_future_held_activity_are_refused_in_the
     assert not Activity.objects.exists()
 
 
-def test_the_import_pages_preview_confirm_cancel_and_download_errors(small_city, people):
+def test_the_import_pages_preview_confirm_cancel_and_download_errors(
+    small_city, people, django_capture_on_commit_callbacks
+):
     client = _client(people.community_worker)
     sheet = xlsx([HEADER, ["张一", phone(1), "", "", "", "", ""], ["李二", "123", "", "", "", "", ""]])
     response = client.post(
@@ -207,7 +209,15 @@ def test_the_import_pages_preview_confirm_cancel_and_download_errors(small_city,
     assert preview.status_code == 200 and not Volunteer.objects.exists()
     errors = client.get(f"/participation/volunteers/import/{batch.pk}/errors.xlsx")
     assert errors.status_code == 200 and errors["Content-Type"].startswith("application/vnd.openxml")
+    # Saving is a background job: the preview page follows it while it waits, then the rows are in.
     client.post(f"/participation/volunteers/import/{batch.pk}/confirm/")
+    waiting = client.get(f"/participation/volunteers/import/{batch.pk}/").content.decode()
+    assert 'id="import-job"' in waiting and not Volunteer.objects.exists()
+    from gongjian.core.jobs.services import job_enqueue
+    from gongjian.participation.tasks import import_save_job
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job_enqueue(import_save_job(batch).pk)
     assert list(Volunteer.objects.values_list("name", flat=True)) == ["张一"]
     assert client.get(f"/participation/volunteers/import/{batch.pk}/errors.xlsx").status_code == 200
     # Wrong headers: the form says so, with a 400, and nothing is kept.

@@ -1,7 +1,8 @@
-"""python manage.py verify_archive [--no-files]
+"""python manage.py verify_archive [--no-files] [--background]
 
 Walks the archive's hash-chained log end to end and checks every record version and stored
-file against the hashes archived with it. Exit status 1 when anything was altered."""
+file against the hashes archived with it. Exit status 1 when anything was altered. ``--background``
+queues it as a job for a worker (archives.tasks.archive_verify) and prints the job's id."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -13,8 +14,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-files", action="store_true", help="skip re-reading the stored files")
+        parser.add_argument("--background", action="store_true", help="queue it for a worker instead")
 
-    def handle(self, *args, no_files=False, **options):
+    def handle(self, *args, no_files=False, background=False, **options):
+        if background:
+            from gongjian.archives.tasks import archive_job_request
+
+            job = archive_job_request(which="verify", files=not no_files)
+            self.stdout.write(f"queued as job {job.pk}")
+            return
         report = verify(check_files=not no_files)
         self.stdout.write(
             f"log entries: {report.entries}  record versions: {report.records}  files re-read: {report.files}"
