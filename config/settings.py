@@ -190,6 +190,13 @@ TASK_BACKEND = env_str("TASK_BACKEND", "database")
 if TASK_BACKEND not in TASK_BACKENDS_BY_NAME:
     raise ImproperlyConfiguredEnv(f"TASK_BACKEND must be one of {sorted(TASK_BACKENDS_BY_NAME)}, not {TASK_BACKEND!r}")
 TASKS = {"default": {"BACKEND": TASK_BACKENDS_BY_NAME[TASK_BACKEND]}}
+# The Redis queue (TASK_BACKEND=rq): django-rq holds the connection, `manage.py rqworker
+# --job-class django_tasks_rq.Job default` works it.
+TASK_REDIS_URL = env_str("TASK_REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {"default": {"URL": TASK_REDIS_URL}}
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
 # A job (gongjian.core.jobs) that fails or whose worker dies is run again until it has been tried
 # this many times, then failed with a message; retries after an error wait JOB_RETRY_DELAY_SECONDS
 # × the attempt number (on backends that can defer). A running job with no sign of life (progress
