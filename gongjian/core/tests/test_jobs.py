@@ -179,3 +179,12 @@ def test_the_recover_jobs_command_reports_what_it_did(db, capsys):
 
     call_command("recover_jobs")
     assert "jobs retried: 0  jobs failed: 0" in capsys.readouterr().out
+
+
+def test_the_city_office_sees_jobs_read_only_in_the_admin(people, django_capture_on_commit_callbacks):
+    job = ran(people.city_admin, "file", django_capture_on_commit_callbacks)
+    admin = signed_in(people.city_admin)
+    listing = admin.get("/admin/core/job/")
+    assert listing.status_code == 200 and f"/admin/core/job/{job.pk}/change/".encode() in listing.content
+    assert admin.get("/admin/core/job/add/").status_code == 403
+    assert signed_in(people.outsider).get("/admin/core/job/").status_code == 302
