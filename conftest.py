@@ -10,6 +10,9 @@ from gongjian.accounts.choices import Role
 from gongjian.organizations.choices import UnitLevel
 from gongjian.testing.factories import PairingFactory, UnitFactory, UserFactory, user_with_role
 
+# s3_server / s3_storage: a local S3 server (moto) for the tests of the S3 path.
+pytest_plugins = ["gongjian.testing.s3"]
+
 
 @dataclass
 class SmallCity:

@@ -148,14 +148,44 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded and generated files: local disk (MEDIA_ROOT) for one machine, or an S3-compatible
+# bucket shared by every node and worker (STORAGE_BACKEND=s3). Files are private either way: they
+# are streamed by views after the reader's scope check, never linked to (gongjian/core/storage.py).
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
+if STORAGE_BACKEND == "local":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    _default_storage = {
+        "BACKEND": "gongjian.core.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            # Empty: boto3's own chain (AWS_* variables, instance role).
+            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+            # "path" for most self-hosted servers (MinIO, Ceph), "virtual" for AWS and most clouds.
+            "addressing_style": env_str("S3_ADDRESSING_STYLE", "") or None,
+            "location": env_str("S3_PREFIX", "").strip("/"),
+            "verify": env_str("S3_CA_BUNDLE", "") or None,
+        },
+    }
+else:
+    raise ImproperlyConfiguredEnv(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
+if STORAGE_BACKEND == "s3" and _default_storage["OPTIONS"]["addressing_style"] not in (None, "path", "virtual", "auto"):
+    raise ImproperlyConfiguredEnv("S3_ADDRESSING_STYLE must be path, virtual or auto.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Backups (manage.py backup / restore): where pg_dump and pg_restore of the server's major version
+# live when the ones on PATH are another version, e.g. /usr/lib/postgresql/15/bin.
+PG_BIN_DIR = env_str("PG_BIN_DIR", "")
 
 # --- inspections ------------------------------------------------------------------------
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_MB", 15) * 1024 * 1024

@@ -53,6 +53,7 @@ from gongjian.archives.uploads import upload_problem
 from gongjian.assessments.models import RuleItem, RuleSet
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import download_response
+from gongjian.core.storage import file_response
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import Unit
 from gongjian.organizations.tree import ancestor_ids_sql, subtree_ids_sql
@@ -177,13 +178,7 @@ def _absolute(request, name: str, **kwargs) -> str:
 
 
 def _file_response(field, *, filename: str, content_type: str) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError, OSError):
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(field, content_type=content_type, filename=filename, cache_control="private, no-store")
 
 
 def _within(queryset, period: periods.Period):

@@ -8,7 +8,6 @@ message and the version as it now stands; nothing is overwritten."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -59,7 +58,8 @@ from gongjian.archives.skeleton import skeleton_docx
 from gongjian.archives.uploads import upload_problem
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import download_response, private_image_response
-from gongjian.core.jobs.views import file_response, job_state, state_response
+from gongjian.core.jobs.views import job_file_response, job_state, state_response
+from gongjian.core.storage import file_response
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit
 
@@ -411,14 +411,7 @@ def evidence_file(request, pk: int, kind: str):
         if kind == "thumb" and not row.thumbnail:
             kind = "full"
         return private_image_response(row, kind)
-    try:
-        handle = row.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=row.content_type or "application/octet-stream")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.name)}"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(row.file, content_type=row.content_type or "application/octet-stream", filename=row.name)
 
 
 # --- binders ----------------------------------------------------------------------------------------
@@ -482,7 +475,7 @@ def binder_status(request, pk: int):
 
 @login_required
 def binder_download(request, pk: int):
-    return file_response(_job(request, pk).job)
+    return job_file_response(_job(request, pk).job)
 
 
 # --- meetings ---------------------------------------------------------------------------------------

@@ -34,16 +34,13 @@ def download_response(result: ExportResult) -> HttpResponse:
 
 def private_image_response(record, kind: str):
     """Serve a stored image (``file``) or its thumbnail (``thumbnail``) of a record the caller has
-    already checked access to. Media is never public: every image goes through a scoped view."""
-    from django.http import FileResponse, Http404
+    already checked access to. Media is never public: every image goes through a scoped view and
+    is streamed from the storage (local disk or S3), never linked to."""
+    from django.http import Http404
+
+    from gongjian.core.storage import file_response
 
     if kind not in ("full", "thumb"):
         raise Http404
     field = record.thumbnail if kind == "thumb" else record.file
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(field, content_type="image/jpeg")

@@ -5,6 +5,8 @@ can scope it. ID numbers are never stored in the clear (see ``privacy.py``)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -24,16 +26,18 @@ from gongjian.participation.choices import (
 )
 
 
+# A folder of its own per file (as in the archives): two nodes storing ``activity.jpg`` at the
+# same moment never pick the same name in a shared bucket.
 def letter_path(instance, filename: str) -> str:
-    return f"participation/letters/{timezone.now():%Y/%m}/{filename}"
+    return f"participation/letters/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
 
 
 def photo_path(instance, filename: str) -> str:
-    return f"participation/photos/{timezone.now():%Y/%m}/{filename}"
+    return f"participation/photos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
 
 
 def import_path(instance, filename: str) -> str:
-    return f"participation/imports/{timezone.now():%Y/%m}/{filename}"
+    return f"participation/imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
 
 
 # --- pairings -----------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import mimetypes
+import posixpath
 from decimal import Decimal
 from functools import partial
 
@@ -10,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from gongjian.core.exporters import ExportResult, download_response, private_ima
 from gongjian.core.filtering import apply_filter
 from gongjian.core.jobs.exports import INVALID_QUERY, export_response
 from gongjian.core.jobs.runner import JobRefused
+from gongjian.core.storage import file_response
 from gongjian.organizations.models import Unit
 from gongjian.participation import selectors, services
 from gongjian.participation.choices import ImportStatus, VolunteerStatus
@@ -305,19 +308,17 @@ def import_errors(request, pk: int):
     from gongjian.participation.exporters import ErrorSheet
 
     batch = selectors.import_batch_get(actor=actor_for(request.user), batch_id=pk)
+    filename = _("rows-not-imported") + ".xlsx"
     if batch.status == ImportStatus.SAVED and batch.errors_file:
-        with batch.errors_file.open("rb") as handle:
-            content = handle.read()
-    elif batch.status == ImportStatus.PREVIEW:
+        return file_response(batch.errors_file, content_type=XLSX, filename=filename, cache_control="private, no-store")
+    if batch.status == ImportStatus.PREVIEW:
         sheet = ErrorSheet()
         report = services.import_preview(batch=batch, on_error=sheet.add)
         sheet.headers = report.headers
         content = sheet.render()
     else:
         raise Http404
-    return download_response(
-        ExportResult(filename=_("rows-not-imported") + ".xlsx", content_type=XLSX, content=content)
-    )
+    return download_response(ExportResult(filename=filename, content_type=XLSX, content=content))
 
 
 @login_required
@@ -674,7 +675,7 @@ def pairing_letter_file(request, pk: int):
     letter = getattr(pairing, "letter", None)
     if letter is None or not letter.file:
         raise Http404
-    return FileResponse(letter.file.open("rb"), as_attachment=True, filename=letter.file.name.rsplit("/", 1)[-1])
+    return file_response(letter.file, content_type=_content_type(letter.file.name), filename=_basename(letter.file))
 
 
 # --- teams, stairwell heads, frontage duties -------------------------------------------------------
@@ -848,4 +849,12 @@ def frontage_pledge(request, pk: int):
     duty = selectors.frontage_duty_get(actor=actor_for(request.user), duty_id=pk)
     if not duty.pledge:
         raise Http404
-    return FileResponse(duty.pledge.open("rb"), as_attachment=True, filename=duty.pledge.name.rsplit("/", 1)[-1])
+    return file_response(duty.pledge, content_type=_content_type(duty.pledge.name), filename=_basename(duty.pledge))
+
+
+def _basename(field) -> str:
+    return posixpath.basename(field.name)
+
+
+def _content_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"

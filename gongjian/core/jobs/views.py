@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
@@ -12,6 +10,7 @@ from django.urls import reverse
 from gongjian.core.jobs import text
 from gongjian.core.jobs.models import Job, JobStatus
 from gongjian.core.jobs.selectors import job_get_for
+from gongjian.core.storage import file_response
 
 
 def job_state(job: Job, *, download_url: str | None = None) -> dict:
@@ -51,22 +50,18 @@ def job_status(request, pk: int):
     return state_response(job_state(job_get_for(request.user, pk)))
 
 
-def file_response(job: Job) -> FileResponse:
-    """The job's stored file, streamed (the caller checked access)."""
+def job_file_response(job: Job) -> FileResponse:
+    """The job's stored file, streamed from the storage (the caller checked access)."""
     if not job.downloadable:
         raise Http404
-    try:
-        handle = job.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=job.content_type or "application/octet-stream")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(job.filename or 'download')}"
-    if job.size:
-        response["Content-Length"] = str(job.size)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(
+        job.file,
+        content_type=job.content_type or "application/octet-stream",
+        filename=job.filename or "download",
+        cache_control="private, no-store",
+    )
 
 
 @login_required
 def job_download(request, pk: int):
-    return file_response(job_get_for(request.user, pk))
+    return job_file_response(job_get_for(request.user, pk))
