@@ -74,6 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--open-seconds", type=float, default=20.0, help="open-loop duration (default 20)")
     parser.add_argument("--skip-endpoints", action="store_true", help="skip phase 1 (each endpoint alone)")
     parser.add_argument("--log-level", default="INFO", help="the server's LOG_LEVEL (default INFO, as in production)")
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="REDIS_URL for the server (cache and sessions in Redis, as on several nodes), e.g. "
+        "redis://127.0.0.1:6379/1; default: none (per-process cache, sessions in the database)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
 
 
@@ -173,6 +179,7 @@ class Server:
             "WEB_CONCURRENCY": str(args.workers),
             "GUNICORN_THREADS": str(args.threads),
             "GUNICORN_MAX_REQUESTS": "0",
+            "REDIS_URL": args.redis_url,
         }
         self.port = args.port
         self.process: subprocess.Popen | None = None
@@ -516,10 +523,9 @@ def _query_counts(endpoints) -> dict[str, int]:
     same code and database as the server; the count, not the time, is what matters here)."""
     from django.db import connection
     from django.test import Client as DjangoClient
-    from django.test.utils import CaptureQueriesContext
 
     counts = {}
-    client = DjangoClient(enforce_csrf_checks=False)
+    client = DjangoClient(HTTP_HOST=HOST)
     client.cookies["csrftoken"] = CSRF
     from gongjian.accounts.models import User
 
@@ -527,15 +533,21 @@ def _query_counts(endpoints) -> dict[str, int]:
     for name, (_weight, make) in endpoints.items():
         request = make()
         if name == "login":
-            other = DjangoClient()
+            other = DjangoClient(HTTP_HOST=HOST)
             other.cookies["csrftoken"] = CSRF
             target = other
         elif not request.session:
-            target = DjangoClient()
+            target = DjangoClient(HTTP_HOST=HOST)
         else:
             target = client
         kwargs = {"HTTP_ACCEPT": request.headers["Accept"]} if "Accept" in request.headers else {}
-        with CaptureQueriesContext(connection) as queries:
+        queries = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
             if request.method == "GET":
                 response = target.get(request.path, **kwargs)
             else:
@@ -562,7 +574,12 @@ def run(args) -> int:
     report: dict = {
         "machine": machine(),
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "server": {"workers": args.workers, "threads": args.threads, "log_level": args.log_level},
+        "server": {
+            "workers": args.workers,
+            "threads": args.threads,
+            "log_level": args.log_level,
+            "redis": bool(args.redis_url),
+        },
         "clients": args.clients,
         "data": targets,
         "queries": queries,
@@ -570,7 +587,8 @@ def run(args) -> int:
     }
     print(
         f"\ngunicorn {args.workers} worker(s) × {args.threads} thread(s) on PostgreSQL ({PG_DBNAME}: "
-        f"{targets['units']} units, {targets['problems']} problems); {args.clients} closed-loop clients; "
+        f"{targets['units']} units, {targets['problems']} problems); "
+        f"{'cache and sessions in Redis' if args.redis_url else 'no Redis'}; {args.clients} closed-loop clients; "
         f"{os.cpu_count()} CPUs, load generator on the same machine"
     )
     with Server(env, args):
@@ -634,7 +652,7 @@ def run(args) -> int:
         kinds = report[phase]["mix"]["error_kinds"]
         if kinds:
             print(f"Errors in {phase}: {kinds}")
-    out = BENCH_VAR / f"load-{args.workers}x{args.threads}.json"
+    out = BENCH_VAR / f"load-{args.workers}x{args.threads}{'-redis' if args.redis_url else ''}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     print(f"Figures written to {out}; the server's log is {BENCH_VAR / 'load-gunicorn.log'}")
     return 0

@@ -301,6 +301,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gongjian"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Per process on purpose: each user's grants, kept under the access stamp read with the user on
+# every request (gongjian/accounts/access.py), so it is never stale and never needs sharing.
+CACHES["access"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "gongjian-access",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 
 # --- logs -------------------------------------------------------------------------------------
 # One line per event on standard error; LOG_FORMAT=json for one JSON object per line (for a log

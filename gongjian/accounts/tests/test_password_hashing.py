@@ -47,4 +47,3 @@ def test_a_wrong_password_against_an_argon2_hash_is_refused(client):
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
-
