@@ -2,7 +2,8 @@
 
 Every view, API endpoint, export and dashboard asks this module, never the models directly:
 
-* ``actor_for(user)`` — the user's grants, loaded once per request;
+* ``actor_for(user)`` — the user's grants, loaded once per request (and kept in the process's
+  memory under the user's access stamp, so later requests skip the query);
 * ``actor.has_perm(perm)`` — may the actor do this kind of thing at all (role-based);
 * ``restrict(queryset, actor, perm, unit_field=...)`` — only the rows inside the actor's places;
 * ``get_scoped_or_404(...)`` — one object, or 404 when it is outside scope (so ids cannot be
