@@ -1,5 +1,5 @@
 # Gongjian — two commands on a fresh clone:
-#   make demo   set everything up, load the demo city and serve http://127.0.0.1:8000
+#   make demo   set everything up, load the demo city and serve http://127.0.0.1:8000 with a task worker
 #   make test   set up what the checks need and run every check and test (SQLite, then PostgreSQL)
 
 PYTHON ?= python3
@@ -9,12 +9,11 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup venv assets system-deps migrate serve lint format check messages lock bench clean
+.PHONY: demo test setup venv assets system-deps migrate serve dev worker collectstatic lint format check messages lock bench clean
 
 demo: setup migrate
 	DEBUG=1 $(MANAGE) demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+	DEBUG=1 HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash scripts/demo-serve.sh
 
 test: setup system-deps
 	bash scripts/run-tests.sh
@@ -50,7 +49,20 @@ system-deps:
 migrate: venv
 	DEBUG=1 $(MANAGE) migrate --noinput
 
-serve: setup migrate
+# Production entry: gunicorn with config/gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS,
+# GUNICORN_TIMEOUT... from the environment or .env; see docs/deployment.md). Static files are
+# collected first and served by whitenoise. Run `make worker` beside it for background work.
+serve: setup migrate collectstatic
+	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(VENV)/bin/gunicorn -c config/gunicorn.conf.py
+
+worker: venv
+	$(MANAGE) db_worker --no-reload
+
+collectstatic: venv assets
+	$(MANAGE) collectstatic --noinput -v0
+
+# The development server alone (reloads on code changes), DEBUG on.
+dev: setup migrate
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 lint: venv

@@ -4,4 +4,11 @@ Each benchmark is a module of this package exposing ``NAME``, ``HELP``, ``add_ar
 and ``run(args) -> int``; list it in ``BENCHMARKS`` below to make it a subcommand.
 """
 
-BENCHMARKS = ["bench.inspections", "bench.assessments", "bench.participation", "bench.archives", "bench.tasks"]
+BENCHMARKS = [
+    "bench.inspections",
+    "bench.assessments",
+    "bench.participation",
+    "bench.archives",
+    "bench.tasks",
+    "bench.load",
+]

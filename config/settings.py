@@ -54,6 +54,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id; /healthz answers before the host check,
+    # the HTTPS redirect, sessions and users (gongjian/core/health.py).
+    "gongjian.core.request_id.RequestIdMiddleware",
+    "gongjian.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -112,6 +116,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Argon2id first (docs/decisions/0003-password-hasher.md); the others verify older hashes, which
+# are re-hashed with Argon2id at the user's next sign-in.
+PASSWORD_HASHERS = [
+    "gongjian.accounts.hashers.GongjianArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -122,7 +134,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account (per username, whatever the address) after repeated wrong passwords.
+# Lock an account (per username, whatever the address) after repeated wrong passwords. Failures
+# are counted in the database (axes' database handler), so every app node sees the same count.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
@@ -256,7 +270,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind an HTTPS-terminating proxy set these (see .env.example).
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-if env_bool("BEHIND_HTTPS_PROXY", default=False):
+# Behind a reverse proxy (deploy/nginx/gongjian.conf): trust the Host it forwards
+# (X-Forwarded-Host) and record the client address it saw (X-Real-IP, which nginx overwrites).
+# BEHIND_HTTPS_PROXY also trusts X-Forwarded-Proto, so Django knows the request came over HTTPS.
+# Never turn these on when clients can reach the app directly: they could forge the headers.
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", default=False)
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=BEHIND_HTTPS_PROXY)
+if BEHIND_PROXY:
+    USE_X_FORWARDED_HOST = True
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_REAL_IP", "REMOTE_ADDR")
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -299,10 +322,55 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- cache and sessions ----------------------------------------------------------------------
+# Several app nodes share one Redis (REDIS_URL, e.g. redis://127.0.0.1:6379/0): the cache, and
+# the sessions read through it (cached_db: written to the database too, so a Redis restart signs
+# nobody out). Without Redis: a per-process memory cache, and sessions in the database only (a
+# per-process cache in front of them would keep a signed-out session alive in other processes).
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "gongjian"),
+            "TIMEOUT": 300,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gongjian"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Per process on purpose: each user's grants, kept under the access stamp read with the user on
+# every request (gongjian/accounts/access.py), so it is never stale and never needs sharing.
+CACHES["access"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "gongjian-access",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
+
+# --- logs -------------------------------------------------------------------------------------
+# One line per event on standard error; LOG_FORMAT=json for one JSON object per line (for a log
+# collector). Every line carries the request id (X-Request-ID) of the request or task it belongs to.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfiguredEnv(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "gongjian.core.request_id.RequestIdLogFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "gongjian.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # One line per request comes from gongjian.request; Django's own would repeat 4xx/5xx.
+        "django.request": {"level": "ERROR"},
+    },
 }

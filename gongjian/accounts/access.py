@@ -2,7 +2,8 @@
 
 Every view, API endpoint, export and dashboard asks this module, never the models directly:
 
-* ``actor_for(user)`` — the user's grants, loaded once per request;
+* ``actor_for(user)`` — the user's grants, loaded once per request (and kept in the process's
+  memory under the user's access stamp, so later requests skip the query);
 * ``actor.has_perm(perm)`` — may the actor do this kind of thing at all (role-based);
 * ``restrict(queryset, actor, perm, unit_field=...)`` — only the rows inside the actor's places;
 * ``get_scoped_or_404(...)`` — one object, or 404 when it is outside scope (so ids cannot be
@@ -18,9 +19,11 @@ import datetime
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.core.cache import caches
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import empty
 
 from gongjian.accounts.choices import Role
 
@@ -152,15 +155,45 @@ class Actor:
 
 ANONYMOUS = Actor(user_id=None)
 _CACHE_ATTR = "_gongjian_actor"
+# Each process keeps the actors it built under (user id, the user's access stamp, superuser flag,
+# day) in this local-memory cache (settings.CACHES["access"]). The stamp is read from the database
+# with the user on every request and changes with every membership, pairing or unit-level change
+# (gongjian/accounts/signals.py), so a kept actor is never out of date and nothing needs to be
+# shared between nodes: this saves the membership query of every request.
+ACCESS_CACHE = "access"
 
 
 def actor_for(user) -> Actor:
-    """The actor for a user, cached on the user object for the rest of the request."""
+    """The actor for a user, cached on the user object for the rest of the request, and in this
+    process's memory for later requests as long as the user's access stamp is the same."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    key = _memo_key(user)
+    actor = caches[ACCESS_CACHE].get(key) if key else None
+    if actor is None:
+        actor = _build_actor(user)
+        if key:
+            caches[ACCESS_CACHE].set(key, actor)
+    setattr(user, _CACHE_ATTR, actor)
+    return actor
+
+
+def _memo_key(user) -> str | None:
+    # request.user is a lazy wrapper around the user; the stamp is on the user itself. Only when
+    # the stamp came with the user (a user loaded with .only() would cost a query to read it).
+    wrapped = getattr(user, "_wrapped", None)
+    if wrapped is not None and wrapped is not empty:
+        user = wrapped
+    stamp = user.__dict__.get("access_stamp")
+    if stamp is None:
+        return None
+    return f"actor:{user.pk}:{stamp}:{int(user.is_superuser)}:{timezone.localdate():%Y%m%d}"
+
+
+def _build_actor(user) -> Actor:
     from gongjian.accounts.models import Membership
 
     grants = tuple(
@@ -170,20 +203,24 @@ def actor_for(user) -> Actor:
         )
     )
     cobuild_ids = {g.cobuild_unit_id for g in grants if g.role == Role.COBUILD_LIAISON and g.cobuild_unit_id}
-    actor = Actor(
+    return Actor(
         user_id=user.pk,
         is_superuser=user.is_superuser,
         grants=grants,
         paired_community_ids=_paired_communities(cobuild_ids),
     )
-    setattr(user, _CACHE_ATTR, actor)
-    return actor
 
 
 def forget_actor(user) -> None:
-    """Drop the cached actor (after memberships change within one request, e.g. in tests)."""
+    """Drop the cached actor (after memberships change within one request, e.g. in tests); the
+    user's access stamp is read again, so the next ``actor_for`` sees the change."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    wrapped = getattr(user, "_wrapped", None)
+    if wrapped is not None and wrapped is not empty:
+        user = wrapped
+    if "access_stamp" in user.__dict__ and user.pk is not None:
+        user.refresh_from_db(fields=["access_stamp"])
 
 
 def _paired_communities(cobuild_unit_ids: set[int], today: datetime.date | None = None) -> frozenset[int]:

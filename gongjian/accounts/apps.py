@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "gongjian.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from gongjian.accounts import signals  # noqa: F401  (access stamps)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -14,6 +16,10 @@ class User(AbstractUser):
 
     name = models.CharField(_("name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Changed whenever what the user may see changes (memberships, pairings of their co-construction
+    # unit, the level of their units): the access module keeps each user's grants in memory under
+    # this stamp, read with the user on every request (gongjian/accounts/access.py).
+    access_stamp = models.UUIDField(_("access stamp"), default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("user")

@@ -8,4 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from gongjian.core import signals  # noqa: F401  (login/logout audit)
+        from gongjian.core import (
+            signals,  # noqa: F401  (login/logout audit)
+            task_context,  # noqa: F401  (request ids in job logs)
+        )

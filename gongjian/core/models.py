@@ -66,4 +66,26 @@ class AuditEvent(models.Model):
         raise PermissionError("Audit events are append-only.")
 
 
+class TaskOrigin(models.Model):
+    """The request that enqueued a job on the database queue, so the job's log lines carry the
+    same request id as the request's (gongjian/core/task_context.py). Deleted with the job
+    (``manage.py prune_db_task_results``)."""
+
+    task = models.OneToOneField(
+        "django_tasks_database.DBTaskResult",
+        verbose_name=_("task"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    request_id = models.CharField(_("request id"), max_length=128)
+
+    class Meta:
+        verbose_name = _("task origin")
+        verbose_name_plural = _("task origins")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} ← {self.request_id}"
+
+
 from gongjian.core.jobs.models import Job, JobStatus  # noqa: E402,F401  (the app's models live in submodules too)
