@@ -14,6 +14,27 @@ from gongjian.testing.factories import PairingFactory, UnitFactory, UserFactory,
 pytest_plugins = ["gongjian.testing.s3"]
 
 
+@pytest.fixture(autouse=True)
+def _data_from_migrations(request):
+    """Transactional tests empty every table at teardown, the data the migrations seeded included,
+    so a later test would find no problem categories or activity types: put them back (idempotent)
+    before each transactional test. Other tests run inside a transaction and never lose them."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from gongjian.inspections.models import Category
+    from gongjian.inspections.taxonomy import load_default_categories
+    from gongjian.participation.activity_types import load_default_activity_types
+    from gongjian.participation.models import ActivityType
+
+    load_default_categories(Category)
+    load_default_activity_types(ActivityType)
+
+
 @dataclass
 class SmallCity:
     """city ─ district ─┬ street_a ─┬ community_a1 ─ compound_a1

@@ -36,16 +36,3 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def _data_from_migrations(transactional_db):
-    """Transactional tests empty every table at teardown, migrated data included: put the
-    default problem categories and activity types back before each browser test."""
-    from gongjian.inspections.models import Category
-    from gongjian.inspections.taxonomy import load_default_categories
-    from gongjian.participation.activity_types import load_default_activity_types
-    from gongjian.participation.models import ActivityType
-
-    load_default_categories(Category)
-    load_default_activity_types(ActivityType)
