@@ -10,6 +10,9 @@ from gongjian.accounts.choices import Role
 from gongjian.organizations.choices import UnitLevel
 from gongjian.testing.factories import PairingFactory, UnitFactory, UserFactory, user_with_role
 
+# Shared fixtures kept beside their helpers: no_system_fonts (a machine without any font).
+pytest_plugins = ["gongjian.testing.fonts"]
+
 
 @dataclass
 class SmallCity:

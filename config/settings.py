@@ -148,6 +148,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# The CJK fonts documents are set in, laid out here from npm by scripts/copy_fonts.py (gongjian/core/fonts.py).
+FONT_DIR = Path(env_str("FONT_DIR", str(BASE_DIR / "fonts")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

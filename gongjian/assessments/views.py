@@ -667,6 +667,7 @@ def ruleset_export(request, pk: int, fmt: str):
 def month_bulletin(request, month: str, fmt: str):
     """The month's bulletin (通报) as Word or PDF, for everyone in the city once it is published."""
     from gongjian.assessments.bulletin import BulletinDocx, BulletinNotReady, BulletinPdf
+    from gongjian.core.fonts import FontsMissing
 
     exporters = {"docx": BulletinDocx, "pdf": BulletinPdf}
     if fmt not in exporters:
@@ -675,7 +676,7 @@ def month_bulletin(request, month: str, fmt: str):
     assessment = selectors.assessment_get(actor=actor, month=_month(month))
     try:
         result = exporters[fmt](assessment, actor=actor).render()
-    except BulletinNotReady as refusal:
+    except (BulletinNotReady, FontsMissing) as refusal:
         messages.error(request, refusal.message)
         return redirect("assessments:month", month=month)
     return download_response(result)

@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from gongjian.core import signals  # noqa: F401  (login/logout audit)
+        from gongjian.core import checks, signals  # noqa: F401  (document fonts check; login/logout audit)
