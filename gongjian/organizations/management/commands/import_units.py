@@ -42,7 +42,7 @@ class Command(BaseCommand):
             for error in refusal.errors:
                 self.stderr.write(error)
             raise CommandError(
-                _("The file was refused (%(count)d problems); nothing was changed.") % {"count": len(refusal.errors)}
+                _("The file was refused (problems: %(count)d); nothing was changed.") % {"count": len(refusal.errors)}
             ) from None
         try:
             with transaction.atomic():
