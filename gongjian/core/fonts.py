@@ -14,8 +14,9 @@ LXGW WenKai            楷体 (level-2 headings)     @fontsource/lxgw-wenkai    
 
 All three are under the SIL Open Font License 1.1 (the licences are copied beside the files). The
 Noto faces are Google's Simplified Chinese builds, so their glyphs are always the mainland shapes
-(a language-less CJK family would let Japanese shapes in). No open font of the 仿宋 style is
-published in a registry the product installs from; 楷体 is the nearest open face.
+(a language-less CJK family would let Japanese shapes in). No open 仿宋 face for simplified
+Chinese is published in npm, PyPI or Debian (Debian's cwTeX FangSong lacks simplified characters);
+楷体 is the nearest open face.
 
 Documents name the families explicitly; WeasyPrint gets them as ``@font-face`` rules pointing at the
 files (``font_face_css``; the documents' URL fetchers serve exactly these files through
