@@ -45,6 +45,7 @@ static/vendor/.copied: node_modules/.installed scripts/copy-assets.sh
 # The CJK fonts of PDFs and charts, from npm like the assets (gongjian/core/fonts.py); never the system's.
 fonts/.copied: node_modules/.installed scripts/copy_fonts.py $(VENV)/.installed
 	$(PY) scripts/copy_fonts.py
+	@mkdir -p $(@D)
 	touch $@
 
 # Chromium and a CJK font for its pages (browser tests), Pango, poppler; installed with apt when missing and root is available.

@@ -42,6 +42,10 @@ def _unwrap_woff(source: Path, target: Path) -> None:
 
 
 def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    from config.env import load_dotenv
+
+    load_dotenv(ROOT / ".env")  # FONT_DIR as the settings read it (a real variable wins)
     dest = Path(os.environ.get("FONT_DIR") or ROOT / "fonts")
     dest.mkdir(parents=True, exist_ok=True)
     missing = [f"{package}/{name}" for package, name, _ in FILES + LICENCES if not (NODE / package / name).is_file()]
