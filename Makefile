@@ -33,7 +33,7 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-assets: node_modules/.installed static/vendor/.copied
+assets: node_modules/.installed static/vendor/.copied fonts/.copied
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required (Node.js 18 or newer): apt-get install nodejs npm"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
@@ -41,8 +41,13 @@ node_modules/.installed: package.json package-lock.json
 static/vendor/.copied: node_modules/.installed scripts/copy-assets.sh
 	bash scripts/copy-assets.sh
 	touch $@
+# The CJK fonts of PDFs and charts, from npm like the assets (gongjian/core/fonts.py); never the system's.
+fonts/.copied: node_modules/.installed scripts/copy_fonts.py $(VENV)/.installed
+	$(PY) scripts/copy_fonts.py
+	@mkdir -p $(@D)
+	touch $@
 
-# CJK fonts and Chromium for the browser tests; installed with apt when missing and root is available.
+# Chromium and a CJK font for its pages (browser tests), Pango, poppler; installed with apt when missing and root is available.
 system-deps:
 	bash scripts/ensure-system-packages.sh
 
@@ -88,4 +93,4 @@ bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor var .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules static/vendor fonts var .pytest_cache .ruff_cache

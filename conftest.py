@@ -10,8 +10,10 @@ from gongjian.accounts.choices import Role
 from gongjian.organizations.choices import UnitLevel
 from gongjian.testing.factories import PairingFactory, UnitFactory, UserFactory, user_with_role
 
-# s3_server / s3_storage: a local S3 server (moto) for the tests of the S3 path.
-pytest_plugins = ["gongjian.testing.s3"]
+pytest_plugins = [
+    "gongjian.testing.s3",  # s3_server / s3_storage: a local S3 server (moto) for the S3 path
+    "gongjian.testing.fonts",  # no_system_fonts: a machine without any font
+]
 
 
 @pytest.fixture(autouse=True)

@@ -188,6 +188,8 @@ else:
     raise ImproperlyConfiguredEnv(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
 if STORAGE_BACKEND == "s3" and _default_storage["OPTIONS"]["addressing_style"] not in (None, "path", "virtual", "auto"):
     raise ImproperlyConfiguredEnv("S3_ADDRESSING_STYLE must be path, virtual or auto.")
+# The CJK fonts documents are set in, laid out here from npm by scripts/copy_fonts.py (gongjian/core/fonts.py).
+FONT_DIR = Path(env_str("FONT_DIR", str(BASE_DIR / "fonts")))
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages the product needs: CJK fonts (documents and pages render Chinese) and Debian's
-# Chromium (browser tests; never a downloaded browser). Installs them with apt when missing and
+# System packages the checks need: Debian's Chromium (browser tests; never a downloaded browser) and
+# a CJK font for the pages it renders. Documents (PDFs, charts) do not use system fonts: the product
+# ships its own (npm → FONT_DIR, scripts/copy_fonts.py, gongjian/core/fonts.py). Installs them with apt when missing and
 # we are root; otherwise says what to install and carries on (browser tests then skip, saying why).
 set -uo pipefail
 

@@ -7,8 +7,8 @@ two items appears in both), and a last section "Other records" for records count
 * ``build_pdf`` lays the binder out with WeasyPrint: a cover (unit, period, completeness and points
   at risk), a table of contents whose page numbers WeasyPrint fills in (``target-counter``), the
   sections with their records, and the records' photos two to a page with their captions. Chinese
-  is set in the Noto CJK fonts named as their Simplified Chinese families (never a bare generic
-  family, which lets Japanese glyph shapes in) and embedded.
+  is set in the product's own Noto Sans SC / Noto Serif SC (``gongjian.core.fonts``, named
+  explicitly: a bare generic family lets Japanese glyph shapes in) and embedded.
 * ``build_zip`` writes a folder per section with the original files (streamed from storage in
   chunks, never whole in memory) and ``index.xlsx`` listing every file with its SHA-256.
 
@@ -47,6 +47,7 @@ from PIL import Image, ImageOps
 from gongjian.archives import selectors
 from gongjian.archives.models import Evidence, EvidenceFile, TemplateSection
 from gongjian.archives.periods import Period
+from gongjian.core import fonts
 from gongjian.core.pdf import weasyprint
 from gongjian.organizations.models import Unit
 from gongjian.organizations.tree import ancestors
@@ -286,9 +287,11 @@ def _fetcher(workdir: Path):
     root = workdir.resolve()
 
     class PhotoFetcher(URLFetcher):
-        """Serves the reduced photos of this binder, nothing else."""
+        """Serves the reduced photos of this binder and the shipped fonts, nothing else."""
 
         def fetch(self, url, headers=None):
+            if (font := fonts.font_file(url)) is not None:
+                return URLFetcherResponse(url, font.read_bytes(), {"Content-Type": "font/ttf"})
             if url.startswith("file:"):
                 path = Path(urls.request.url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
                 if path.parent == root and path.is_file():
@@ -305,6 +308,7 @@ def build_pdf(unit: Unit, period: Period, out_file: BinaryIO | str | Path, progr
 
 
 def _build_pdf(unit, period, out_file, progress) -> None:
+    fonts.require()  # refuse at once rather than print Chinese as empty boxes
     _report(progress, 1, READING)
     content = binder_content(unit, period)
     audit = selectors.audit_unit(unit, period)
@@ -337,8 +341,16 @@ def _build_pdf(unit, period, out_file, progress) -> None:
         )
         fetcher = _fetcher(workdir)
         _report(progress, 62, LAYING_OUT)
+        font_config = engine.text.fonts.FontConfiguration()
+        stylesheets = [
+            engine.CSS(
+                string=fonts.font_face_css((fonts.SANS, fonts.SERIF)), url_fetcher=fetcher, font_config=font_config
+            ),
+            engine.CSS(string=_page_stylesheet(content), url_fetcher=fetcher, font_config=font_config),
+        ]
         document = engine.HTML(string=html, url_fetcher=fetcher, base_url=workdir.as_uri() + "/").render(
-            stylesheets=[engine.CSS(string=_page_stylesheet(content), url_fetcher=fetcher)],
+            stylesheets=stylesheets,
+            font_config=font_config,
             # The photos' bytes wait on disk until the PDF is written, not in memory.
             cache=str(workdir / "cache"),
         )

@@ -8,8 +8,9 @@ paragraphs, tables and figures. The exporters only lay those blocks out, each fo
 
 * ``BulletinDocx`` names the fonts officials' machines have (方正小标宋简体, 仿宋_GB2312, 黑体,
   楷体_GB2312), so the file opens exactly right in their Word;
-* ``BulletinPdf`` embeds the open Noto CJK fonts in their place, always named as the Simplified
-  Chinese families ('Noto Serif CJK SC', 'Noto Sans CJK SC') so that no Japanese glyph shapes appear.
+* ``BulletinPdf`` embeds the open Noto fonts the product ships in their place, always named as the
+  Simplified Chinese families ('Noto Serif SC', 'Noto Sans SC'; ``gongjian.core.fonts``) so that no
+  Japanese glyph shapes appear.
 
 The document's own text is Chinese whatever the interface language: a 公文 is written in Chinese
 (its format standard covers nothing else). Messages to the person asking for it are translated.
@@ -22,13 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import functools
-import glob
 import io
-import logging
-import shutil
-import subprocess
-import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -47,13 +42,12 @@ from gongjian.accounts.choices import Role
 from gongjian.assessments import selectors
 from gongjian.assessments.choices import AssessmentStatus
 from gongjian.assessments.models import Assessment, ScoreSheet
+from gongjian.core import fonts
 from gongjian.core.errors import Conflict
 from gongjian.core.exporters import ExportResult
 from gongjian.core.pdf import weasyprint
 from gongjian.inspections import indicators
 from gongjian.inspections.selectors import problem_stats
-
-logger = logging.getLogger(__name__)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -756,69 +750,18 @@ def compose_sections(facts: _Facts) -> tuple[Section, ...]:
 # --- charts -----------------------------------------------------------------------------------
 
 
-def _find_cjk_font_file() -> str | None:
-    """The Noto Sans CJK file: asked of fontconfig first, else looked for under /usr/share/fonts."""
-    fc_match = shutil.which("fc-match")
-    if fc_match:
-        try:
-            found = subprocess.run(
-                [fc_match, "-f", "%{file}", "Noto Sans CJK SC:style=Regular"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            found = ""
-        if found and "CJK" in Path(found).name and Path(found).is_file():
-            return found
-    for pattern in ("NotoSansCJK-Regular.ttc", "NotoSansCJK*.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansSC*"):
-        hits = sorted(glob.glob(f"/usr/share/fonts/**/{pattern}", recursive=True))
-        if hits:
-            return hits[0]
-    return None
-
-
-@functools.cache
-def chart_font_family() -> str | None:
-    """'Noto Sans CJK SC' registered with matplotlib, or None (with a warning) when it is missing:
-    the charts then still render, with boxes in place of Chinese."""
-    from matplotlib import font_manager
-
-    path = _find_cjk_font_file()
-    if path is None:
-        logger.warning("No Noto Sans CJK font found (install fonts-noto-cjk): bulletin charts will lack Chinese.")
-        return None
-    try:
-        font_manager.fontManager.addfont(path)
-    except (OSError, RuntimeError, ValueError) as error:
-        logger.warning("Could not load the CJK font %s for charts: %s", path, error)
-        return None
-    names = {entry.name for entry in font_manager.fontManager.ttflist}
-    for family in ("Noto Sans CJK SC", "Noto Sans SC"):
-        if family in names:
-            return family
-    logger.warning("%s holds no Simplified Chinese face: bulletin charts will lack Chinese.", path)
-    return None
-
-
-def _rc() -> dict:
-    family = chart_font_family()
-    rc = {"axes.unicode_minus": False, "font.size": 10}
-    if family:
-        rc["font.family"] = [family]
-    return rc
+def chart_font_family() -> str:
+    """The shipped 'Noto Sans SC', registered with matplotlib (``gongjian.core.fonts``); raises
+    ``FontsMissing`` without it rather than draw Chinese as empty boxes."""
+    return fonts.chart_family()
 
 
 @contextlib.contextmanager
 def _chart_context():
-    """matplotlib's settings for one chart (the CJK font); without that font, the missing-glyph
-    warnings are silenced — ``chart_font_family`` already said so once."""
+    """matplotlib's settings for one chart: the shipped CJK font."""
     import matplotlib
 
-    with matplotlib.rc_context(_rc()), warnings.catch_warnings():
-        if chart_font_family() is None:
-            warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+    with matplotlib.rc_context({"axes.unicode_minus": False, "font.size": 10, "font.family": [chart_font_family()]}):
         yield
 
 
@@ -1356,8 +1299,8 @@ def _stylesheet() -> str:
 
 class BulletinPdf:
     """The bulletin as a PDF from ``templates/assessments/bulletin_pdf.html`` (WeasyPrint), with the
-    Noto CJK fonts embedded. Nothing is fetched from anywhere but memory: the charts are served by a
-    fetcher that knows only them."""
+    shipped Noto SC fonts embedded. Nothing is fetched from anywhere but memory and the shipped font
+    files: the charts are served by a fetcher that knows only them and the fonts."""
 
     def __init__(self, assessment: Assessment, *, actor: Actor | None = None, data: BulletinData | None = None):
         self.assessment = assessment
@@ -1365,6 +1308,7 @@ class BulletinPdf:
         self.data = data
 
     def render(self) -> ExportResult:
+        fonts.require()  # refuse at once rather than print Chinese as empty boxes
         engine = weasyprint()
         CSS, HTML = engine.CSS, engine.HTML
 
@@ -1376,8 +1320,12 @@ class BulletinPdf:
             f".issuer-mark {{ font-size: {masthead_size(data.issuer_full)}pt; }}\n"
             f".signature .issuer {{ padding-right: {data.signature_indent_chars:.2f}em; }}\n"
         )
-        stylesheets = [CSS(string=_stylesheet(), url_fetcher=fetcher), CSS(string=sized, url_fetcher=fetcher)]
-        pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=stylesheets)
+        font_config = engine.text.fonts.FontConfiguration()
+        stylesheets = [
+            CSS(string=css, url_fetcher=fetcher, font_config=font_config)
+            for css in (fonts.font_face_css(), _stylesheet(), sized)
+        ]
+        pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=stylesheets, font_config=font_config)
         return ExportResult(f"{data.filename_stem}.pdf", PDF, pdf)
 
 
@@ -1389,6 +1337,8 @@ def _memory_fetcher(files: dict[str, bytes]):
         def fetch(self, url, headers=None):
             if url in files:
                 return URLFetcherResponse(url, files[url], {"Content-Type": "image/png"})
-            raise ValueError(f"the bulletin serves only its own images, not {url}")
+            if (font := fonts.font_file(url)) is not None:
+                return URLFetcherResponse(url, font.read_bytes(), {"Content-Type": "font/ttf"})
+            raise ValueError(f"the bulletin serves only its own images and the shipped fonts, not {url}")
 
-    return MemoryFetcher(allowed_protocols=[IMAGE_SCHEME])
+    return MemoryFetcher(allowed_protocols=[IMAGE_SCHEME, "file"])

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from gongjian.core import (
+            checks,  # noqa: F401  (document fonts check)
             signals,  # noqa: F401  (login/logout audit)
             task_context,  # noqa: F401  (request ids in job logs)
         )

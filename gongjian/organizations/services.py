@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 
 from gongjian.core.audit import audit_record, model_changes, snapshot
+from gongjian.organizations.divisions import PlannedUnit
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit
 from gongjian.organizations.signals import announce_move
 
@@ -72,3 +74,43 @@ def pairing_create(
     pairing.save()
     audit_record(actor=actor, action="pairing.create", target=pairing)
     return pairing
+
+
+@dataclass
+class UnitsImported:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@transaction.atomic
+def units_import(*, actor, planned: list[PlannedUnit]) -> UnitsImported:
+    """Create or update the planned units (``divisions.plan``: parents first), matched on their
+    codes, so that importing the same file twice changes nothing. All or nothing: any unit the
+    model refuses rolls the whole import back. Each creation and change is audited."""
+    summary = UnitsImported()
+    codes = [unit.code for unit in planned]
+    existing: dict[str, Unit] = {}
+    for start in range(0, len(codes), 500):
+        existing.update(Unit.objects.in_bulk(codes[start : start + 500], field_name="code"))
+    for item in planned:
+        parent = existing[item.parent_code] if item.parent_code else None
+        unit = existing.get(item.code)
+        if unit is None:
+            unit = unit_create(actor=actor, code=item.code, name=item.name, level=item.level, parent=parent)
+            existing[item.code] = unit
+            summary.created += 1
+            continue
+        changes = {}
+        if unit.name != item.name:
+            changes["name"] = item.name
+        if unit.level != item.level:
+            changes["level"] = item.level
+        if unit.parent_id != (parent.pk if parent else None):
+            changes["parent"] = parent
+        if changes:
+            unit_update(actor=actor, unit=unit, **changes)
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    return summary

@@ -20,6 +20,8 @@ from gongjian.archives.choices import EvidenceKind
 from gongjian.archives.models import EvidenceFile
 from gongjian.archives.services import FileIn
 from gongjian.archives.tests.factories import archive_ruleset, photo, published_template, record
+from gongjian.core.fonts import FontsMissing
+from gongjian.testing.fonts import pdf_fonts
 
 pytestmark = [
     pytest.mark.django_db,
@@ -143,6 +145,27 @@ def test_the_pdf_opens_with_a_cover_naming_the_unit_the_period_and_its_completen
     assert "甲一社区" in cover and "测试市 测试区 甲街道 甲一社区" in cover
     assert "2026" in cover
     assert re.search(r"\d+%", cover)
+
+
+@pytest.mark.usefixtures("no_system_fonts")
+def test_the_pdf_embeds_the_shipped_chinese_fonts_on_a_machine_without_any_font(year, tmp_path):
+    """GIVEN fontconfig that knows no font at all (a fresh machine) WHEN the binder is built
+    THEN its Chinese is set in the product's own Noto SC faces, embedded, and reads back as text."""
+    path = tmp_path / "fontless.pdf"
+    binder.build_pdf(year.unit, YEAR, path)
+    embedded = pdf_fonts(path)
+    assert {name for name, _ in embedded} >= {"Noto-Sans-SC", "Noto-Serif-SC"}, embedded
+    assert all(name.startswith(("Noto-Sans-SC", "Noto-Serif-SC")) for name, _ in embedded), embedded
+    assert all(is_embedded for _, is_embedded in embedded), embedded
+    assert "测试市 测试区 甲街道 甲一社区" in pdf_pages(path)[0]
+
+
+def test_without_the_shipped_fonts_the_binder_is_refused_before_any_work(year, tmp_path, settings):
+    settings.FONT_DIR = tmp_path / "nowhere"
+    seen = []
+    with pytest.raises(FontsMissing, match="NotoSansSC-Regular.ttf"):
+        binder.build_pdf(year.unit, YEAR, tmp_path / "never.pdf", progress=lambda *report: seen.append(report))
+    assert seen == [] and not (tmp_path / "never.pdf").exists()
 
 
 def test_the_table_of_contents_gives_the_page_where_each_section_starts(pdf):

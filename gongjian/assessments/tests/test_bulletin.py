@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import logging
 import shutil
 import subprocess
 from decimal import Decimal
@@ -40,8 +39,10 @@ from gongjian.assessments.bulletin import (
     bulletin_data,
 )
 from gongjian.assessments.models import Assessment
+from gongjian.core.fonts import FontsMissing
 from gongjian.inspections.models import Category
 from gongjian.inspections.tests.factories import ProblemFactory, at
+from gongjian.testing.fonts import pdf_fonts
 
 pytestmark = pytest.mark.django_db
 
@@ -299,26 +300,25 @@ def test_a_long_title_breaks_after_a_whole_phrase_with_the_shorter_line_below():
 # --- charts ---------------------------------------------------------------------------------------------------------
 
 
-def test_charts_are_pngs_drawn_with_the_chinese_font(data):
+def test_charts_are_pngs_drawn_with_the_shipped_chinese_font(data):
     assert set(data.figures) == {"categories.png", "score-trend.png"}
     for png in data.figures.values():
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG" and image.width > 1000
-    if bulletin._find_cjk_font_file() is None:
-        pytest.skip("fonts-noto-cjk is not installed")
-    assert bulletin.chart_font_family() == "Noto Sans CJK SC"
+    assert bulletin.chart_font_family() == "Noto Sans SC"
 
 
-def test_without_a_cjk_font_charts_still_render_and_a_warning_is_logged(caplog):
-    bulletin.chart_font_family.cache_clear()
-    try:
-        with mock.patch.object(bulletin, "_find_cjk_font_file", return_value=None), caplog.at_level(logging.WARNING):
-            assert bulletin.chart_font_family() is None
-            png = bulletin.trend_chart([(JULY, {"community": Decimal("0.9")}), (AUGUST, {"community": None})])
-        assert png.startswith(b"\x89PNG")
-        assert "No Noto Sans CJK font" in caplog.text
-    finally:
-        bulletin.chart_font_family.cache_clear()
+def test_a_chart_draws_every_chinese_glyph_with_no_missing_glyph_warning(recwarn):
+    png = bulletin.trend_chart([(JULY, {"community": Decimal("0.9")}), (AUGUST, {"community": None})])
+    assert png.startswith(b"\x89PNG")
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
+
+
+def test_without_the_shipped_fonts_a_chart_is_refused_with_a_clear_message(settings, tmp_path):
+    settings.FONT_DIR = tmp_path
+    with pytest.raises(FontsMissing) as refused:
+        bulletin.trend_chart([(JULY, {"community": Decimal("0.9")})])
+    assert str(tmp_path) in refused.value.message and "NotoSansSC-Regular.ttf" in refused.value.message
 
 
 # --- the Word file --------------------------------------------------------------------------------------------------
@@ -434,9 +434,10 @@ def test_the_pdf_embeds_the_chinese_fonts_and_renders(data, august, tmp_path):
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     rows = fonts.splitlines()[2:]
     names = [row.split()[0].split("+")[-1].replace("-", "").lower() for row in rows]
-    assert any(name.startswith("notoserifcjksc") for name in names), fonts
-    assert any(name.startswith("notosanscjksc") for name in names), fonts
-    assert all("cjksc" in name for name in names), fonts  # no JP (nor any other) shapes
+    assert any(name.startswith("notoserifsc") for name in names), fonts
+    assert any(name.startswith("notosanssc") for name in names), fonts
+    # Only the shipped Simplified Chinese faces: no JP (nor any system) shapes.
+    assert all(name.startswith(("notoserifsc", "notosanssc", "lxgwwenkai")) for name in names), fonts
     # Every font is embedded (the "emb" column).
     assert all(" yes " in f" {row} " for row in rows), fonts
 
@@ -459,6 +460,28 @@ def test_the_pdf_embeds_the_chinese_fonts_and_renders(data, august, tmp_path):
         ImageChops.multiply(g.point(lambda v: 255 if v < 90 else 0), b.point(lambda v: 255 if v < 90 else 0)),
     )
     assert red.histogram()[255] > 200, "the red issuer's mark and rule are missing"
+
+
+@pytest.mark.usefixtures("no_system_fonts")
+def test_the_pdf_is_set_in_the_shipped_fonts_on_a_machine_without_any_font(data, august, tmp_path):
+    """GIVEN fontconfig that knows no font at all WHEN the bulletin PDF is made THEN its Chinese is
+    in the product's own faces, embedded, and reads back as text."""
+    if not POPPLER:
+        pytest.skip("poppler-utils (pdftoppm, pdffonts, pdftotext) is not installed")
+    pdf = tmp_path / "fontless.pdf"
+    pdf.write_bytes(BulletinPdf(august, data=data).render().content)
+    embedded = pdf_fonts(pdf)
+    assert {name for name, _ in embedded} >= {"Noto-Serif-SC", "Noto-Sans-SC"}, embedded
+    assert all(name.startswith(("Noto-Serif-SC", "Noto-Sans-SC", "LXGW-WenKai")) for name, _ in embedded), embedded
+    assert all(is_embedded for _, is_embedded in embedded), embedded
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "考核情况的通报" in "".join(text.split())
+
+
+def test_without_the_shipped_fonts_the_pdf_is_refused_with_a_clear_message(data, august, settings, tmp_path):
+    settings.FONT_DIR = tmp_path
+    with pytest.raises(FontsMissing, match="make assets"):
+        BulletinPdf(august, data=data).render()
 
 
 # --- the command ----------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 
 import docx
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from gongjian.assessments import services
@@ -73,3 +74,20 @@ def test_the_pdf_bulletin_is_a_pdf_and_strangers_get_not_found(
     assert outsider.get(state["download_url"]).status_code == 404
     assert signed_in(people.city_admin).get(f"/jobs/{state['id']}/").status_code == 404  # not theirs
     assert signed_in(people.city_admin).get("/assessments/2026-03/bulletin.odt").status_code == 404
+
+
+def test_without_the_shipped_fonts_the_pdf_is_refused_with_a_message_and_outsiders_still_see_nothing(
+    month,  # noqa: F811
+    people,
+    settings,
+    tmp_path,
+):
+    assessment, *_ = month
+    services.assessment_publish(user=people.city_admin, assessment=assessment)
+    settings.FONT_DIR = tmp_path
+    client = signed_in(people.city_leader)
+    response = client.get("/assessments/2026-03/bulletin.pdf")
+    assert response.status_code == 302 and response["Location"] == "/assessments/2026-03/"
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert len(shown) == 1 and "make assets" in shown[0] and str(tmp_path) in shown[0]
+    assert signed_in(people.outsider).get("/assessments/2026-03/bulletin.pdf").status_code == 404

@@ -21,10 +21,14 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone, translation
 
+from gongjian.core import fonts
+from gongjian.core.fonts import FontsMissing
 from gongjian.core.jobs import liveness, services, text
 from gongjian.core.jobs.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
+
+text.register(fonts.MISSING_MESSAGE)
 
 # At most this often a progress report writes to the database (the last one always does).
 PROGRESS_EVERY_SECONDS = 1.0
@@ -102,6 +106,9 @@ def _run_claimed(job: Job, body) -> dict:
             _store(job, attempt, output)
     except JobRefused as refusal:
         services.job_fail(job.pk, attempt=attempt, message=refusal.message)
+    except FontsMissing as missing:  # no retry can help until the operator installs the fonts
+        logger.error("Job %s (%s): %s", job.pk, job.kind, missing)
+        services.job_fail(job.pk, attempt=attempt, message=text.fill(fonts.MISSING_MESSAGE, **missing.params))
     except Exception:
         logger.exception("Job %s (%s) attempt %s failed", job.pk, job.kind, attempt)
         _retry_or_fail(job, attempt, text.RETRY_MESSAGE, text.FAILED_MESSAGE)

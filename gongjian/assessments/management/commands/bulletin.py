@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from gongjian.assessments.bulletin import BulletinDocx, BulletinNotReady, BulletinPdf
 from gongjian.assessments.choices import AssessmentStatus
 from gongjian.assessments.models import Assessment
+from gongjian.core.fonts import FontsMissing
 
 EXPORTERS = {"docx": BulletinDocx, "pdf": BulletinPdf}
 
@@ -65,7 +66,7 @@ class Command(BaseCommand):
 
         try:
             result = EXPORTERS[kind](assessment).render()
-        except BulletinNotReady as error:
+        except (BulletinNotReady, FontsMissing) as error:
             raise CommandError(str(error))
         path = Path(output) if output else Path.cwd() / result.filename
         path.parent.mkdir(parents=True, exist_ok=True)
