@@ -30,6 +30,7 @@ from gongjian.assessments.models import Adjustment, Assessment, Deduction, ItemS
 from gongjian.assessments.rulespec import RuleSetInvalid, parse_ruleset
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import XLSX, download_response
+from gongjian.core.inputs import month_in_range, month_range_message
 from gongjian.inspections.models import Category
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -44,8 +45,11 @@ def parse_month(value, field: str = "month") -> datetime.date:
     match = MONTH_RE.match(str(value or "").strip())
     if match:
         year, month = int(match.group(1)), int(match.group(2))
-        if 1 <= month <= 12 and year >= 1900:
-            return datetime.date(year, month, 1)
+        if 1 <= month <= 12 and year >= 1:
+            first = datetime.date(year, month, 1)
+            if not month_in_range(first):
+                raise ValidationError({field: [month_range_message()]})
+            return first
     raise ValidationError({field: [_("Give the month as YYYY-MM, e.g. 2026-03.")]})
 
 

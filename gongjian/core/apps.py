@@ -8,4 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from gongjian.core import signals  # noqa: F401  (login/logout audit)
+        from gongjian.core import inputs, signals  # noqa: F401  (signals: login/logout audit)
+
+        inputs.install()  # control characters and lengths, in every form and serializer

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.core.errors import Conflict, NotPermitted
-from gongjian.core.exporters import download_response, private_image_response
+from gongjian.core.exporters import describe_filters, download_response, private_image_response
 from gongjian.core.filtering import apply_filter
 from gongjian.inspections import selectors, services
 from gongjian.inspections.choices import ProblemStatus
@@ -85,7 +85,7 @@ def problem_export(request):
     form, problems = _filtered(request)
     if problems is None:
         return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
-    return download_response(ProblemExcelExporter(problems).render())
+    return download_response(ProblemExcelExporter(problems, filters=describe_filters(form)).render())
 
 
 @login_required

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for
 from gongjian.core.errors import Conflict, NotPermitted
-from gongjian.core.exporters import ExportResult, download_response, private_image_response
+from gongjian.core.exporters import ExportResult, describe_filters, download_response, private_image_response
 from gongjian.core.filtering import apply_filter
 from gongjian.organizations.models import Unit
 from gongjian.participation import selectors, services
@@ -90,11 +90,17 @@ def volunteer_export(request, fmt: str):
     form, volunteers = _volunteers_filtered(request)
     if volunteers is None:
         return render(request, "participation/volunteer_list.html", {"form": form, "invalid": True}, status=400)
+    filters = describe_filters(form)
+    if not (form.is_bound and form.cleaned_data.get("status")):
+        # Unreviewed public sign-ups (and rejected ones) are not volunteers yet: the default export
+        # holds the registered ones; a status filter asks for the others explicitly.
+        volunteers = volunteers.filter(status=VolunteerStatus.ACTIVE)
+        filters.append((str(form.fields["status"].label), str(VolunteerStatus.ACTIVE.label)))
     rows = selectors.present_volunteers(volunteers.iterator(chunk_size=2000))
     services.personal_data_view_record(
         user=request.user, volunteer_ids=[r.id for r in rows if r.revealed], where=f"volunteer_export_{fmt}"
     )
-    return download_response(VolunteerExporter(rows, fmt=fmt).render())
+    return download_response(VolunteerExporter(rows, fmt=fmt, filters=filters).render())
 
 
 @login_required
@@ -357,7 +363,7 @@ def activity_export(request):
     form, activities = _activities_filtered(request)
     if activities is None:
         return render(request, "participation/activity_list.html", {"form": form, "invalid": True}, status=400)
-    return download_response(ActivityExporter(activities).render())
+    return download_response(ActivityExporter(activities, filters=describe_filters(form)).render())
 
 
 @login_required
