@@ -19,11 +19,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from gongjian.accounts.access import Perm, actor_for
+from gongjian.api.parsers import BoundedJSONParser
 from gongjian.assessments import importexport, selectors, services
 from gongjian.assessments.choices import AssessmentStatus, DeductionSource, Frequency, Indicator, Method
 from gongjian.assessments.models import Adjustment, Assessment, Deduction, ItemScore, RuleItem
@@ -273,7 +274,7 @@ class RuleSetViewSet(viewsets.GenericViewSet):
     The list gives each version's settings (without its items); one rule set gives its items too,
     nested as ``children``. Creating needs the assessment-management permission (city office)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     serializer_class = RuleSetOutSerializer
 
     def get_queryset(self):
@@ -403,7 +404,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
 
     lookup_field = "month"
     lookup_value_regex = r"[^/]+"
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     serializer_class = AssessmentSerializer
 
     def get_queryset(self):

@@ -12,12 +12,14 @@ imports, the public sign-up page:
   ``max_length`` as usual, and ``TEXT_MAX_LENGTH`` (default 10,000 characters) for text without one.
 * **Whole numbers** fit in 64 bits (SQLite and PostgreSQL both store no more); anything larger is a
   clear 400, never an overflow deep in a query.
+* **Files** are at most ``UPLOAD_FILE_MAX_BYTES`` each (the largest any service accepts), checked
+  from the upload's size before a byte of it is read; the services then apply their own limits.
 * **Dates** lie between 2000-01-01 and five years from today (``earliest_date`` / ``latest_date``);
   a month is one of those (``2000-01`` .. December of this year + 5).
 
 ``install()`` (called once from ``CoreConfig.ready``) puts these rules into the field classes every
 form and serializer field derives from — Django's ``forms.CharField``, ``IntegerField``,
-``DateField``, ``DateTimeField`` and DRF's counterparts — so no form or serializer, present or future,
+``DateField``, ``DateTimeField``, ``FileField`` and DRF's counterparts — so no form or serializer, present or future,
 can miss them. Importers call :func:`clean_text` and :func:`check_date` on each cell.
 See docs/decisions/0003-input-cleaned-at-the-door.md.
 """
@@ -125,6 +127,20 @@ def check_month(month) -> None:
         raise ValidationError(month_range_message(), code="month_range")
 
 
+# --- files ------------------------------------------------------------------------------------------------------------
+
+
+def check_file_size(upload) -> None:
+    limit = getattr(settings, "UPLOAD_FILE_MAX_BYTES", None)
+    size = getattr(upload, "size", None)
+    if limit and size is not None and size > limit:
+        raise ValidationError(
+            _("The file “%(name)s” is larger than %(mb)d MB.")
+            % {"name": getattr(upload, "name", ""), "mb": limit // (1024 * 1024)},
+            code="file_too_large",
+        )
+
+
 # --- installed into every form and serializer field -------------------------------------------------------------------
 
 _installed = False
@@ -167,6 +183,14 @@ def _install_forms() -> None:
     for cls in (forms.DateField, forms.DateTimeField):
         _bound_dates(cls, "to_python", ValidationError)
 
+    file_to_python = forms.FileField.to_python
+
+    def sized_file_to_python(self, data):
+        check_file_size(data)
+        return file_to_python(self, data)
+
+    forms.FileField.to_python = sized_file_to_python
+
 
 def _install_serializers() -> None:
     from rest_framework import fields
@@ -201,6 +225,17 @@ def _install_serializers() -> None:
 
     for cls in (fields.DateField, fields.DateTimeField):
         _bound_dates(cls, "to_internal_value", APIValidationError)
+
+    file_to_internal = fields.FileField.to_internal_value
+
+    def sized_file_to_internal(self, data):
+        try:
+            check_file_size(data)
+        except ValidationError as error:
+            raise APIValidationError(error.messages, code="file_too_large") from None
+        return file_to_internal(self, data)
+
+    fields.FileField.to_internal_value = sized_file_to_internal
 
 
 def _bound_dates(cls, method: str, error_class) -> None:
