@@ -177,6 +177,10 @@ MAP_CENTER = [float(x) for x in env_list("MAP_CENTER", ["29.30", "120.08"])]
 REQUEST_MAX_BYTES = env_int("UPLOAD_MAX_MB", 60) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FORM_MAX_MB", 10) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [  # Django's own, with every file name shortened safely
+    "gongjian.core.uploads.ShortNameMemoryFileUploadHandler",
+    "gongjian.core.uploads.ShortNameTemporaryFileUploadHandler",
+]
 # JSON nested deeper than this is a 400; text without a max_length of its own is bounded by this.
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
 TEXT_MAX_LENGTH = env_int("TEXT_MAX_LENGTH", 10_000)

@@ -14,6 +14,8 @@ imports, the public sign-up page:
   clear 400, never an overflow deep in a query.
 * **Files** are at most ``UPLOAD_FILE_MAX_BYTES`` each (the largest any service accepts), checked
   from the upload's size before a byte of it is read; the services then apply their own limits.
+  A file name of any length is cut to 120 bytes, extension kept (``short_file_name``, applied by
+  the upload handlers in ``gongjian.core.uploads`` to every file of every request).
 * **Dates** lie between 2000-01-01 and five years from today (``earliest_date`` / ``latest_date``);
   a month is one of those (``2000-01`` .. December of this year + 5).
 
@@ -130,6 +132,26 @@ def check_month(month) -> None:
 # --- files ------------------------------------------------------------------------------------------------------------
 
 
+#: A stored file name stays well inside every file system's 255-byte limit once a folder prefix and
+#: Django's random suffix are added (a Chinese character takes three bytes in UTF-8).
+FILE_NAME_MAX_BYTES = 120
+
+
+def short_file_name(name: str, *, default: str = "file") -> str:
+    """A file name of any length cut to at most FILE_NAME_MAX_BYTES bytes of UTF-8, extension kept,
+    without a directory part or control characters."""
+    name = CONTROL_CHARACTERS_RE.sub("", str(name or "")).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    ext = ext[:10]
+    room = FILE_NAME_MAX_BYTES - len(ext.encode()) - (1 if ext else 0)
+    stem = stem.encode()[:room].decode("utf-8", "ignore").strip(" .")
+    if not stem:
+        stem = default
+    return f"{stem}.{ext}" if ext else stem
+
+
 def check_file_size(upload) -> None:
     limit = getattr(settings, "UPLOAD_FILE_MAX_BYTES", None)
     size = getattr(upload, "size", None)
@@ -139,6 +161,21 @@ def check_file_size(upload) -> None:
             % {"name": getattr(upload, "name", ""), "mb": limit // (1024 * 1024)},
             code="file_too_large",
         )
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an upload a view reads without a form field, after the same size check."""
+    check_file_size(upload)
+    return upload.read()
+
+
+def cleaned_post(data):
+    """A copy of a form body (``request.POST``) with every value cleaned like a form field's, for the
+    few views that read it without a form."""
+    copy = data.copy()
+    for key in copy:
+        copy.setlist(key, [clean_text(v) if isinstance(v, str) else v for v in data.getlist(key)])
+    return copy
 
 
 # --- installed into every form and serializer field -------------------------------------------------------------------

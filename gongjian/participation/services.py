@@ -427,6 +427,8 @@ def obligation_add(
         raise ValidationError({"text": _("Describe the obligation.")})
     if yearly_target < 1:
         raise ValidationError({"yearly_target": _("The yearly target is at least 1.")})
+    if yearly_target > 10_000:
+        raise ValidationError({"yearly_target": _("The yearly target is at most 10,000.")})
     obligation = Obligation.objects.create(
         pairing=pairing, text=text.strip(), yearly_target=yearly_target, counts_joint_activities=counts_joint_activities
     )

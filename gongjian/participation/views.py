@@ -20,6 +20,7 @@ from gongjian.accounts.access import Perm, actor_for
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import ExportResult, describe_filters, download_response, private_image_response
 from gongjian.core.filtering import apply_filter
+from gongjian.core.inputs import check_date, cleaned_post, read_upload
 from gongjian.organizations.models import Unit
 from gongjian.participation import selectors, services
 from gongjian.participation.choices import ImportStatus, VolunteerStatus
@@ -582,9 +583,10 @@ def _pairing_change(request, pairing, perms):
     from gongjian.participation.models import Obligation
 
     action = request.POST.get("action", "")
-    post = request.POST
+    post = cleaned_post(request.POST)  # no form here: the text is cleaned as a form field's would be
     try:
         day = datetime.date.fromisoformat(post.get("date", "")) if post.get("date") else timezone.localdate()
+        check_date(day)
         if action == "leader":
             services.leader_change(
                 user=request.user,
@@ -619,7 +621,7 @@ def _pairing_change(request, pairing, perms):
                 pairing=pairing,
                 signed_on=day,
                 head_name=post.get("head_name", ""),
-                file=(upload.name, upload.read()) if upload else None,
+                file=(upload.name, read_upload(upload)) if upload else None,
             )
         else:
             raise ValidationError(_("Unknown action."))
@@ -708,7 +710,7 @@ def community_roster(request, pk: int):
 def _roster_change(request, community):
     from gongjian.participation.models import TeamMember
 
-    post, action = request.POST, request.POST.get("action", "")
+    post, action = cleaned_post(request.POST), request.POST.get("action", "")
     try:
         if action == "member":
             volunteer = Volunteer.objects.filter(community=community, pk=post.get("volunteer") or 0).first()
@@ -758,7 +760,7 @@ def _roster_change(request, community):
                 cleanliness="cleanliness" in post,
                 order="order" in post,
                 greenery="greenery" in post,
-                pledge=(upload.name, upload.read()) if upload else None,
+                pledge=(upload.name, read_upload(upload)) if upload else None,
             )
         else:
             raise ValidationError(_("Unknown action."))
