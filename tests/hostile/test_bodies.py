@@ -61,13 +61,19 @@ class _Generated(io.RawIOBase):
         return n
 
 
-def _multipart(size: int, *, field: str = "photos", filename: str = "photo.jpg"):
+def _multipart(size: int, *, field: str = "photos", filename: str = "photo.jpg", fields: dict | None = None):
+    """A multipart body: the form ``fields``, then one file of ``size`` bytes in ``field``."""
     boundary = "hostileboundary"
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\n楼道堆物\r\n'
+    fields = fields or {"description": "楼道堆物"}
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    )
+    head += (
         f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
         "Content-Type: image/jpeg\r\n\r\n"
-    ).encode()
+    )
+    head = head.encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     return f"multipart/form-data; boundary={boundary}", _Generated(head, size, tail)
 
@@ -123,7 +129,14 @@ def test_a_photo_too_large_for_any_service_streams_to_disk_and_is_refused_unread
     """GIVEN a 30 MB "photo" (under the request limit, over the largest file any service takes),
     WHEN it is posted, THEN it is refused with a 400 naming the size while the server's memory
     rises by at most a few MB (Django streams it to a temporary file; nobody reads it)."""
-    content_type, body = _multipart(30 * MB)
+    report = {
+        "category": "06036",
+        "unit": small_city.compound_a1.pk,
+        "description": "楼道堆物",
+        "address": "3幢",
+        "point_type": "compound",
+    }
+    content_type, body = _multipart(30 * MB, fields=report)
     status, read, peak = _serve("/api/v1/problems/", content_type, body, user=people.inspector)
     assert status == 400
     assert read == body.total  # parsed (to a temporary file), so the limit is checked on the file itself

@@ -47,10 +47,20 @@ def test_the_shared_csv_writer_neutralises_formula_like_text_and_keeps_negative_
 
 @pytest.fixture
 def formula_rows(small_city, people):
+    """Rows whose text starts like a formula in every exported list, written straight into the tables
+    (as anything stored before the exports were made safe)."""
+    from gongjian.participation.models import Activity
+    from gongjian.participation.tests.factories import activity
+    from gongjian.testing.factories import PairingFactory
+
     for n, text in enumerate(FORMULAS, start=1):
         v = volunteer(people.community_worker, small_city.community_a1, n, name=f"志愿者{n}")
         Volunteer.objects.filter(pk=v.pk).update(name=text, skills=text)
         ProblemFactory(unit=small_city.compound_a1, description=text, address=text)
+        a = activity(people.community_worker, small_city.community_a1, title=f"活动{n}")
+        Activity.objects.filter(pk=a.pk).update(title=text, place=text, organiser=text)
+    pairing = PairingFactory(community=small_city.community_a1)
+    type(pairing.cobuild_unit).objects.filter(pk=pairing.cobuild_unit_id).update(name=FORMULAS[0])
 
 
 @pytest.mark.parametrize(
