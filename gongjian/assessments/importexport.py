@@ -142,11 +142,10 @@ def ruleset_to_xlsx(ruleset: RuleSet) -> bytes:
     """A workbook with the items (one row each, parent by code) and the settings (key, value), through
     the shared writer (title row, frozen header, autofilter); ``ruleset_from_xlsx`` skips the title rows."""
     book = ExcelWorkbook()
-    about = [(_("Rule set"), f"{ruleset.name} v{ruleset.version}")]
+    which = f"{ruleset.name} v{ruleset.version}"
     items = book.table(
         sheet=_(ITEMS_SHEET),
-        title=_("Assessment rules"),
-        filters=about,
+        title=_("%(label)s: %(value)s") % {"label": _("Assessment rules"), "value": which},
         headers=ITEM_FIELDS,
         # Codes stay text when the city edits them in Excel ("1.10", "06036").
         formats={index: "@" for index, name in enumerate(ITEM_FIELDS) if name in TEXT_COLUMNS},
@@ -154,7 +153,9 @@ def ruleset_to_xlsx(ruleset: RuleSet) -> bytes:
     for spec in item_specs(ruleset):
         items.append([_item_cell(spec, name) for name in ITEM_FIELDS])
     settings_table = book.table(
-        sheet=_(SETTINGS_SHEET), title=_("Rule set settings"), filters=about, headers=["key", "value"]
+        sheet=_(SETTINGS_SHEET),
+        title=_("%(label)s: %(value)s") % {"label": _("Rule set settings"), "value": which},
+        headers=["key", "value"],
     )
     header = header_json(ruleset)
     for name in HEADER_FIELDS:
