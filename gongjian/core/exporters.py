@@ -161,9 +161,25 @@ def display_width(value: Any) -> int:
 # --- tables -----------------------------------------------------------------------------------------------------------
 
 
+#: Filter parameters that name a row by its id, and the model whose name the title row shows instead.
+NAMED_BY_ID = {
+    "unit": "organizations.Unit",
+    "community": "organizations.Unit",
+    "street": "organizations.Unit",
+    "cobuild_unit": "organizations.CobuildUnit",
+}
+
+
+def _name_of(model_label: str, pk: int) -> str:
+    from django.apps import apps
+
+    row = apps.get_model(model_label).objects.filter(pk=pk).first()
+    return str(getattr(row, "name", row)) if row is not None else str(pk)
+
+
 def describe_filters(form) -> list[tuple[str, str]]:
-    """A valid filter form's non-empty values as ``(label, value)`` pairs, choices by their label:
-    what the title row says the export was filtered by."""
+    """A valid filter form's non-empty values as ``(label, value)`` pairs, choices by their label and
+    units by their name: what the title row says the export was filtered by."""
     if form is None or not form.is_bound or not form.is_valid():
         return []
     pairs = []
@@ -172,7 +188,11 @@ def describe_filters(form) -> list[tuple[str, str]]:
             continue
         field = form.fields[name]
         choices = dict(getattr(field, "choices", []) or [])
-        if isinstance(value, list | tuple | set):
+        if isinstance(value, bool):
+            shown = _("Yes") if value else _("No")
+        elif name in NAMED_BY_ID and isinstance(value, int):
+            shown = _name_of(NAMED_BY_ID[name], value)
+        elif isinstance(value, list | tuple | set):
             shown = "、".join(str(choices.get(v, choices.get(str(v), v))) for v in value)
         elif isinstance(value, datetime.date) and getattr(field.widget, "input_type", "") == "month":
             shown = f"{value:%Y-%m}"

@@ -279,7 +279,10 @@ def _bound_dates(cls, method: str, error_class) -> None:
     original = getattr(cls, method)
 
     def bounded(self, value):
-        value = original(self, value)
+        try:
+            value = original(self, value)
+        except OverflowError:  # year 1 or 9999 shifted across time zones
+            raise error_class(date_range_message(), code="date_range") from None
         try:
             check_date(value)
         except ValidationError as error:

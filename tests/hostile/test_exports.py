@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 
 from gongjian.core.exporters import ExcelWorkbook, csv_export, display_width, excel_export
 from gongjian.inspections.tests.factories import ProblemFactory
+from gongjian.participation.choices import VolunteerStatus
 from gongjian.participation.models import Volunteer
 from gongjian.participation.tests.factories import volunteer
 from gongjian.testing.excel import read_export
@@ -156,3 +158,47 @@ def test_a_cjk_character_counts_double_in_a_column_width():
     sheet = load_workbook(io.BytesIO(book.save())).active
     assert sheet.column_dimensions["A"].width == display_width("和平社区第一网格") + 2
     assert sheet["A4"].number_format == "yyyy-mm-dd"
+
+
+def test_the_title_row_names_a_filtered_unit_by_its_name_not_its_id(people, small_city):
+    volunteer(people.community_worker, small_city.community_a1, 1)
+    url = f"/participation/volunteers/export.xlsx?community={small_city.street_a.pk}"
+    exported = read_export(page_client(people.city_admin).get(url).content)
+    assert small_city.street_a.name in exported.title
+    assert str(VolunteerStatus.ACTIVE.label) in exported.title  # the default: registered volunteers only
+
+
+def test_every_spreadsheet_is_written_by_the_shared_writers():
+    """No module writes a workbook or a CSV file itself (the demo's sample evidence files aside), so
+    no export can miss the safety rules or the layout."""
+    from pathlib import Path
+
+    import gongjian
+
+    root = Path(gongjian.__file__).parent
+    allowed = {root / "core" / "exporters.py", root / "demo" / "archives.py"}
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "tests" not in path.parts
+        and path not in allowed
+        and re.search(r"(?<!Excel)Workbook\(|csv\.writer\(|WriteOnlyCell\(", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("kind", ["volunteers", "stairwell_heads", "frontage", "team_members"])
+def test_an_import_template_with_its_title_row_reads_back_as_a_file_to_import(people, small_city, kind):
+    from gongjian.participation import services
+    from gongjian.participation.exporters import volunteer_template
+
+    template = volunteer_template(kind)
+    assert read_export(template.content).title.startswith(gettext("Import template: fill in one row per person"))
+    _batch, report = services.import_upload(
+        user=people.community_worker,
+        community=small_city.community_a1,
+        filename="t.xlsx",
+        content=template.content,
+        kind=kind,
+    )
+    assert report.total == 1  # the example row, read under the headers below the title row

@@ -172,3 +172,25 @@ def test_a_number_beyond_64_bits_in_an_api_body_is_a_400_and_nothing_is_written(
     assert response.status_code == 400
     assert "community" in response.json()
     assert not Volunteer.objects.exists()
+
+
+@pytest.mark.parametrize("starts_at", ["0001-01-01T00:00:00", "9999-12-31T23:59:59", "1999-06-01T09:00:00"])
+def test_an_activity_time_outside_its_bounds_is_a_400_and_nothing_is_recorded(people, small_city, starts_at):
+    """Year 1 used to overflow while being moved into the city's time zone: a 500 on PostgreSQL."""
+    from gongjian.participation.models import Activity
+
+    response = api_client(people.community_worker).post(
+        "/api/v1/activities/",
+        {
+            "community": small_city.community_a1.pk,
+            "type": "cleanup",
+            "title": "楼道大清扫",
+            "status": "held",
+            "starts_at": starts_at,
+            "place": "社区广场",
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "starts_at" in response.json()
+    assert not Activity.objects.exists()
