@@ -74,6 +74,18 @@ def check_length(value: str, max_length: int | None) -> None:
         raise ValidationError(too_long_message(limit), code="max_length")
 
 
+def check_lengths(model, **values: str) -> None:
+    """For text a service receives without a form: each value within its model field's ``max_length``
+    (a 400 naming the field, never the database's "value too long")."""
+    errors = {}
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        if limit and value and len(value) > limit:
+            errors[name] = too_long_message(limit)
+    if errors:
+        raise ValidationError(errors)
+
+
 # --- numbers ----------------------------------------------------------------------------------------------------------
 
 

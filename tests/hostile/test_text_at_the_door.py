@@ -112,3 +112,18 @@ def test_the_problem_export_writes_stored_text_without_the_characters_excel_cann
     ProblemFactory(unit=small_city.compound_a1, description="a\x01b\tc\nd")
     exported = read_export(page_client(people.city_admin).get("/problems/export.xlsx").content)
     assert exported.column(gettext("Description")) == ["ab\tc\nd"]
+
+
+def test_text_longer_than_its_column_on_a_page_without_a_form_is_a_message_not_a_database_error(small_city, people):
+    """The roster page reads its small forms itself; a 5,000-character area used to reach the
+    database and answer 500 on PostgreSQL ("value too long")."""
+    from gongjian.participation.models import TeamMember
+    from gongjian.participation.tests.factories import volunteer
+
+    member = volunteer(people.community_worker, small_city.community_a1)
+    response = page_client(people.community_worker).post(
+        f"/participation/teams/{small_city.community_a1.pk}/",
+        {"action": "member", "volunteer": member.pk, "kind": "persuasion", "area": "长" * 5000, "schedule": "周一"},
+    )
+    assert response.status_code in (200, 302)
+    assert not TeamMember.objects.exists()
