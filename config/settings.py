@@ -54,9 +54,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every log line of the request carries its id; /healthz answers before the host check,
-    # the HTTPS redirect, sessions and users (gongjian/core/health.py).
+    # First: every log line of the request carries its id. Then a body over REQUEST_MAX_BYTES is
+    # refused (413) before anything reads it; /healthz answers before the host check, the HTTPS
+    # redirect, sessions and users (gongjian/core/health.py).
     "gongjian.core.request_id.RequestIdMiddleware",
+    "gongjian.core.middleware.RequestSizeLimitMiddleware",
     "gongjian.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -214,12 +216,26 @@ RELAPSE_DISTANCE_METERS = env_int("RELAPSE_DISTANCE_METERS", 50)
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 MAP_CENTER = [float(x) for x in env_list("MAP_CENTER", ["29.30", "120.08"])]
-# Request bodies: photos are checked one by one; this bounds the whole multipart request.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_MB", 60) * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies (gongjian/core/middleware.py, gongjian/api/parsers.py): a whole request larger than
+# UPLOAD_MAX_MB is refused with 413 before it is read; form fields and JSON are read into memory up
+# to FORM_MAX_MB; an uploaded file larger than FILE_UPLOAD_MAX_MEMORY_SIZE streams to a temporary
+# file instead of memory. Photos and archive files are then checked one by one.
+REQUEST_MAX_BYTES = env_int("UPLOAD_MAX_MB", 60) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FORM_MAX_MB", 10) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [  # Django's own, with every file name shortened safely
+    "gongjian.core.uploads.ShortNameMemoryFileUploadHandler",
+    "gongjian.core.uploads.ShortNameTemporaryFileUploadHandler",
+]
+# JSON nested deeper than this is a 400; text without a max_length of its own is bounded by this.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
+TEXT_MAX_LENGTH = env_int("TEXT_MAX_LENGTH", 10_000)
 
 # --- archives ---------------------------------------------------------------------------
 ARCHIVE_FILE_MAX_BYTES = env_int("ARCHIVE_FILE_MAX_MB", 20) * 1024 * 1024
+# No form or API field accepts a single file larger than the largest any service accepts; checked
+# from the upload's size before it is read (gongjian/core/inputs.py).
+UPLOAD_FILE_MAX_BYTES = max(PHOTO_MAX_BYTES, ARCHIVE_FILE_MAX_BYTES)
 # A photo taken more than this many days away from its record's date (or span) is flagged.
 ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS = env_int("ARCHIVE_PHOTO_DATE_TOLERANCE_DAYS", 7)
 # Two photos whose perceptual hashes differ in at most this many of 64 bits are "the same photo".
@@ -306,6 +322,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "gongjian.api.pagination.StandardPagination",
+    # JSON bounded in size and depth (a form body and a multipart upload are bounded by Django).
+    "DEFAULT_PARSER_CLASSES": [
+        "gongjian.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gongjian.api.errors.exception_handler",

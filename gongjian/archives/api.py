@@ -22,11 +22,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from gongjian.accounts.access import Perm, actor_for, get_scoped_or_404, restrict
+from gongjian.api.parsers import BoundedJSONParser
 from gongjian.archives import completeness, jobs, periods, selectors, services, skeleton
 from gongjian.archives.choices import (
     BinderFormat,
@@ -381,7 +382,7 @@ class EvidenceViewSet(viewsets.GenericViewSet):
     changed in place; a revision is a new version and the old one is kept."""
 
     serializer_class = EvidenceSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     queryset = Evidence.objects.none()
 
     def _actor(self):
@@ -671,7 +672,7 @@ class MeetingViewSet(viewsets.GenericViewSet):
     followed up until done, photos. A new meeting is archived at once as a meeting record."""
 
     serializer_class = MeetingSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     queryset = Meeting.objects.none()
 
     def get_object(self) -> Meeting:
@@ -881,7 +882,7 @@ class MechanismViewSet(viewsets.GenericViewSet):
     interval of the period passed with no record showing it ran."""
 
     serializer_class = MechanismSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     queryset = Mechanism.objects.none()
 
     def _period(self) -> periods.Period:
@@ -1046,7 +1047,7 @@ class ArchiveTemplateViewSet(viewsets.GenericViewSet):
     item, with what evidence it requires."""
 
     serializer_class = TemplateSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     queryset = ArchiveTemplate.objects.none()
 
     def get_object(self) -> ArchiveTemplate:
@@ -1360,7 +1361,7 @@ class BinderViewSet(viewsets.GenericViewSet):
     is done, then download the file."""
 
     serializer_class = BinderJobSerializer
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
     queryset = BinderJob.objects.none()
 
     def get_object(self) -> BinderJob:

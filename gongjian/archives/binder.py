@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import io
 import logging
 import re
 import tempfile
@@ -384,25 +383,6 @@ def _extension(f: EvidenceFile) -> str:
     return ext or {"image": "jpg", "pdf": "pdf", "docx": "docx", "xlsx": "xlsx"}.get(f.kind, "bin")
 
 
-# A spreadsheet reads a cell starting with one of these as a formula (in Excel, or once saved as CSV).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-XLSX_CELL_LIMIT = 32767
-
-
-def _text_cell(sheet, value):
-    """A cell holding ``value`` as text and only as text: never a formula (typed as a string and
-    quote-prefixed when it starts like one), without the control characters XLSX cannot hold."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value or ""))[:XLSX_CELL_LIMIT]
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"
-    if text.startswith(_FORMULA_START):
-        cell.quotePrefix = True
-    return cell
-
-
 def _zip_time(day: datetime.date) -> tuple[int, int, int, int, int, int]:
     return (max(day.year, 1980), day.month, day.day, 0, 0, 0)
 
@@ -414,38 +394,29 @@ def build_zip(unit: Unit, period: Period, out_file: BinaryIO | str | Path, progr
 
 
 def _build_zip(unit, period, out_file, progress) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from gongjian.core.exporters import ExcelWorkbook
 
     _report(progress, 1, READING)
     content = binder_content(unit, period)
     total = max(1, sum(len(r.files.all()) for s in content.sections for r in s.records))
     done = 0
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Files"))
-    headers = [
-        _("Section"),
-        _("Record"),
-        _("Kind"),
-        _("Date"),
-        _("Author"),
-        _("File"),
-        _("Caption"),
-        _("SHA-256"),
-        _("Path in the ZIP"),
-    ]
-    for column, width in zip("ABCDEFGHI", (24, 30, 12, 12, 12, 28, 30, 66, 60), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    from openpyxl.cell import WriteOnlyCell
-
-    header_row = []
-    for title in headers:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header_row.append(cell)
-    sheet.append(header_row)
+    book = ExcelWorkbook()
+    sheet = book.table(
+        sheet=_("Files"),
+        title=_("Files of the binder"),
+        filters=[(_("Unit"), unit.name), (_("Period"), period_label(period))],
+        headers=[
+            _("Section"),
+            _("Record"),
+            _("Kind"),
+            _("Date"),
+            _("Author"),
+            _("File"),
+            _("Caption"),
+            _("SHA-256"),
+            _("Path in the ZIP"),
+        ],
+    )
 
     with _binary_out(out_file) as handle, zipfile.ZipFile(handle, "w", allowZip64=True) as archive:
         used: set[str] = set()
@@ -466,21 +437,21 @@ def _build_zip(unit, period, out_file, progress) -> None:
                     with f.file.open("rb") as source, archive.open(info, "w", force_zip64=True) as target:
                         while chunk := source.read(CHUNK):
                             target.write(chunk)
-                    texts = (section.title, record.title, record.get_kind_display())
                     sheet.append(
                         [
-                            *(_text_cell(sheet, text) for text in texts),
+                            section.title,
+                            record.title,
+                            record.get_kind_display(),
                             record.date,
-                            *(_text_cell(sheet, text) for text in (record.author, f.name, f.caption, f.sha256, member)),
+                            *(record.author, f.name, f.caption, f.sha256, member),
                         ]
                     )
                     done += 1
                     _report(progress, 2 + 93 * done // total, ADDING_FILES, done=done, total=total)
         _report(progress, 96, WRITING_INDEX)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
+        index = book.save()
         info = zipfile.ZipInfo(INDEX_NAME, date_time=_zip_time(timezone.localdate()))
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
-        archive.writestr(info, buffer.getvalue())
+        archive.writestr(info, index)
     _report(progress, 99, ZIP_WRITTEN)

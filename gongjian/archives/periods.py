@@ -9,6 +9,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from gongjian.core.inputs import month_bounds
+
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
 _RANK = {MONTH: 0, QUARTER: 1, YEAR: 2}
 _INTERVAL_KIND = {"monthly": MONTH, "quarterly": QUARTER, "yearly": YEAR}
@@ -76,7 +78,8 @@ def parse(code: str) -> Period:
     if not match:
         raise ValueError(f"not a period: {code!r}")
     year = int(match["year"])
-    if not 2000 <= year <= 2100:
+    first, last = month_bounds()
+    if not first.year <= year <= last.year:
         raise ValueError(f"year out of range: {code!r}")
     if match["month"]:
         month = int(match["month"])

@@ -19,17 +19,19 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from gongjian.accounts.access import Perm, actor_for
+from gongjian.api.parsers import BoundedJSONParser
 from gongjian.assessments import importexport, selectors, services
 from gongjian.assessments.choices import AssessmentStatus, DeductionSource, Frequency, Indicator, Method
 from gongjian.assessments.models import Adjustment, Assessment, Deduction, ItemScore, RuleItem
 from gongjian.assessments.rulespec import RuleSetInvalid, parse_ruleset
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import XLSX, download_response
+from gongjian.core.inputs import month_in_range, month_range_message
 from gongjian.inspections.models import Category
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -44,8 +46,11 @@ def parse_month(value, field: str = "month") -> datetime.date:
     match = MONTH_RE.match(str(value or "").strip())
     if match:
         year, month = int(match.group(1)), int(match.group(2))
-        if 1 <= month <= 12 and year >= 1900:
-            return datetime.date(year, month, 1)
+        if 1 <= month <= 12 and year >= 1:
+            first = datetime.date(year, month, 1)
+            if not month_in_range(first):
+                raise ValidationError({field: [month_range_message()]})
+            return first
     raise ValidationError({field: [_("Give the month as YYYY-MM, e.g. 2026-03.")]})
 
 
@@ -269,7 +274,7 @@ class RuleSetViewSet(viewsets.GenericViewSet):
     The list gives each version's settings (without its items); one rule set gives its items too,
     nested as ``children``. Creating needs the assessment-management permission (city office)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     serializer_class = RuleSetOutSerializer
 
     def get_queryset(self):
@@ -399,7 +404,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
 
     lookup_field = "month"
     lookup_value_regex = r"[^/]+"
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     serializer_class = AssessmentSerializer
 
     def get_queryset(self):

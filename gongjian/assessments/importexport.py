@@ -23,14 +23,14 @@ import zipfile
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import iterparse
 
 from gongjian.assessments.models import RuleItem, RuleSet
 from gongjian.assessments.rulespec import ITEM_FIELDS, ItemSpec, RuleSetInvalid, spec_to_json
-from gongjian.core.exporters import XLSX, ExportResult
+from gongjian.core.exporters import XLSX, ExcelWorkbook, ExportResult
+from gongjian.core.inputs import clean_text
 
 # The header fields of a rule set, in the order of the JSON shape and of the settings sheet.
 HEADER_FIELDS = [
@@ -139,26 +139,24 @@ def ruleset_to_json(ruleset: RuleSet) -> dict:
 
 
 def ruleset_to_xlsx(ruleset: RuleSet) -> bytes:
-    """A workbook with the items (one row each, parent by code) and the settings (key, value)."""
-    workbook = Workbook()
-    bold = Font(bold=True)
-
-    items_sheet = workbook.active
-    items_sheet.title = _(ITEMS_SHEET)
-    items_sheet.append(ITEM_FIELDS)
+    """A workbook with the items (one row each, parent by code) and the settings (key, value), through
+    the shared writer (title row, frozen header, autofilter); ``ruleset_from_xlsx`` skips the title rows."""
+    book = ExcelWorkbook()
+    which = f"{ruleset.name} v{ruleset.version}"
+    items = book.table(
+        sheet=_(ITEMS_SHEET),
+        title=_("%(label)s: %(value)s") % {"label": _("Assessment rules"), "value": which},
+        headers=ITEM_FIELDS,
+        # Codes stay text when the city edits them in Excel ("1.10", "06036").
+        formats={index: "@" for index, name in enumerate(ITEM_FIELDS) if name in TEXT_COLUMNS},
+    )
     for spec in item_specs(ruleset):
-        items_sheet.append([_item_cell(spec, name) for name in ITEM_FIELDS])
-    for index, name in enumerate(ITEM_FIELDS, start=1):
-        letter = get_column_letter(index)
-        items_sheet.column_dimensions[letter].width = COLUMN_WIDTHS.get(name, 14)
-        items_sheet.cell(row=1, column=index).font = bold
-        if name in TEXT_COLUMNS:
-            for row in items_sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                row[0].number_format = "@"
-    items_sheet.freeze_panes = "A2"
-
-    settings_sheet = workbook.create_sheet(_(SETTINGS_SHEET))
-    settings_sheet.append(["key", "value"])
+        items.append([_item_cell(spec, name) for name in ITEM_FIELDS])
+    settings_table = book.table(
+        sheet=_(SETTINGS_SHEET),
+        title=_("%(label)s: %(value)s") % {"label": _("Rule set settings"), "value": which},
+        headers=["key", "value"],
+    )
     header = header_json(ruleset)
     for name in HEADER_FIELDS:
         value = header[name]
@@ -168,17 +166,8 @@ def ruleset_to_xlsx(ruleset: RuleSet) -> bytes:
             value = ", ".join(value)
         elif name in DECIMAL_HEADER_FIELDS:
             value = Decimal(value)
-        settings_sheet.append([name, value])
-        if name in MONTH_FIELDS:  # "2026-08" stays text, not a date Excel reformats
-            settings_sheet.cell(row=settings_sheet.max_row, column=2).number_format = "@"
-    for cell in settings_sheet[1]:
-        cell.font = bold
-    settings_sheet.column_dimensions["A"].width = 26
-    settings_sheet.column_dimensions["B"].width = 60
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        settings_table.append([name, value])  # a month stays the text "2026-08", never a date Excel reformats
+    return book.save()
 
 
 def _item_cell(spec: ItemSpec, name: str):
@@ -249,12 +238,13 @@ def _merged_ranges(sheet) -> list[str]:
 
 
 def _text(value) -> str:
-    """A cell as text: whole numbers without ".0" (a code typed as 3 is "3")."""
+    """A cell as text: whole numbers without ".0" (a code typed as 3 is "3"); cleaned like every
+    other input (``core.inputs.clean_text``)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
 def _number_text(value):
@@ -361,8 +351,8 @@ def _read_settings(sheet, errors: list[str]) -> dict:
             continue
         key = _text(values[0] if values else None)
         value = values[1] if len(values) > 1 else None
-        if number == 1 and key.casefold() == "key":
-            continue
+        if key.casefold() == "key" or (number == 1 and sum(1 for v in values if _text(v)) == 1):
+            continue  # the header row, and the title row our exports put above it
         where = _("Sheet %(sheet)s, row %(row)s") % {"sheet": sheet.title, "row": number}
         if key not in HEADER_FIELDS:
             errors.append(
@@ -396,8 +386,8 @@ def _read_items(sheet, errors: list[str]) -> list[dict]:
     rows = _rows(sheet)
     columns: dict[int, str] = {}
     for _heading_row, values in rows:
-        if _blank(values):
-            continue
+        if _blank(values) or sum(1 for v in values if _text(v)) == 1:
+            continue  # blank, or the title row our exports put above the headings
         seen: set[str] = set()
         for index, cell in enumerate(values):
             heading = _text(cell)

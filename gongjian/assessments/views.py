@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Exists, OuterRef, Q
@@ -50,6 +50,7 @@ from gongjian.assessments.rulespec import RuleSetInvalid, parse_ruleset
 from gongjian.assessments.scoring import DEFAULT_GRADES
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import ExportResult, download_response
+from gongjian.core.inputs import month_in_range, month_range_message
 from gongjian.inspections.selectors import categories_active
 from gongjian.organizations.choices import UnitLevel
 
@@ -80,9 +81,12 @@ def _month(value: str) -> datetime.date:
     if not match:
         raise Http404
     try:
-        return datetime.date(int(match[1]), int(match[2]), 1)
+        month = datetime.date(int(match[1]), int(match[2]), 1)
     except ValueError:
         raise Http404 from None
+    if not month_in_range(month):
+        raise BadRequest(month_range_message())
+    return month
 
 
 def _label(month: datetime.date) -> str:

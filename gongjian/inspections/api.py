@@ -10,11 +10,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from gongjian.accounts.access import actor_for
 from gongjian.api.errors import form_errors
+from gongjian.api.parsers import BoundedJSONParser
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.inspections import selectors, services
 from gongjian.inspections.choices import PointType, ProblemStatus, Severity
@@ -178,7 +179,7 @@ def _call(service, **kwargs):
 class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Problems found in inspections, and the rectification loop."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     def get_serializer_class(self):
         return ProblemListSerializer if self.action == "list" else ProblemDetailSerializer

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-import io
+from collections.abc import Sequence
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from gongjian.core.exporters import XLSX, ExportResult
+from gongjian.core.exporters import XLSX, ExcelWorkbook, ExportResult, export_stamp
 from gongjian.inspections.models import Problem
 
 
 class ProblemExcelExporter:
-    """One row per problem, in the list's order. Streams through the rows with ``iterator`` and
-    writes with openpyxl's write-only mode so memory stays flat for large exports."""
+    """One row per problem, in the list's order, through the shared workbook writer. Streams through
+    the rows with ``iterator`` so memory stays flat for large exports. ``filters`` are the
+    ``(label, value)`` pairs the list was filtered by (``core.exporters.describe_filters``)."""
 
-    def __init__(self, problems: QuerySet[Problem]):
+    def __init__(self, problems: QuerySet[Problem], *, filters: Sequence[tuple[str, str]] = ()):
         self.problems = problems
+        self.filters = filters
 
     def headers(self) -> list[str]:
         return [
             _("Case number"),
             _("Status"),
-            _("Category code"),
             _("Category"),
             _("Responsible unit"),
+            _("Community"),
+            _("Street"),
             _("Point type"),
             _("Address"),
             _("Description"),
@@ -41,45 +41,32 @@ class ProblemExcelExporter:
         ]
 
     def render(self) -> ExportResult:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Problems"))
-        bold = Font(bold=True)
-        from openpyxl.cell import WriteOnlyCell
-
-        header = []
-        for title in self.headers():
-            cell = WriteOnlyCell(sheet, value=title)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
+        book = ExcelWorkbook()
+        table = book.table(sheet=_("Problems"), title=_("Problems"), headers=self.headers(), filters=self.filters)
         yes, no = _("Yes"), _("No")
-        rows = self.problems.select_related("category", "unit", "relapse_of").order_by("-found_at", "-id")
+        rows = self.problems.select_related("category", "unit", "relapse_of", "community", "street").order_by(
+            "-found_at", "-id"
+        )
         for p in rows.iterator(chunk_size=2000):
-            sheet.append(
+            table.append(
                 [
                     p.number,
                     p.get_status_display(),
-                    p.category.code,
-                    p.category.name,
+                    f"{p.category.code} {p.category.name}",
                     p.unit.name,
+                    p.community.name if p.community_id else "",
+                    p.street.name if p.street_id else "",
                     p.get_point_type_display(),
                     p.address,
                     p.description,
-                    _local(p.found_at),
-                    _local(p.deadline),
+                    p.found_at,
+                    p.deadline,
                     yes if p.is_overdue else no,
                     yes if p.is_late else no,
                     p.rework_count,
                     p.relapse_of.number if p.relapse_of_id else "",
-                    _local(p.closed_at),
+                    p.closed_at,
                 ]
             )
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        filename = _("problems") + f"-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-        return ExportResult(filename=filename, content_type=XLSX, content=buffer.getvalue())
-
-
-def _local(value):
-    # Excel has no time zones: write the local wall-clock time officials expect.
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
+        filename = _("problems") + f"-{export_stamp()}.xlsx"
+        return ExportResult(filename=filename, content_type=XLSX, content=book.save())

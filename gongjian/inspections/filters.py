@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.inputs import check_month
 from gongjian.inspections.choices import ProblemStatus
 
 _YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
@@ -45,9 +46,11 @@ class MonthField(forms.Field):
         try:
             if len(value) != 7:
                 raise ValueError(value)
-            return datetime.datetime.strptime(value, "%Y-%m").date()
+            month = datetime.datetime.strptime(value, "%Y-%m").date()
         except ValueError:
             raise ValidationError(_("Give the month as YYYY-MM."), code="invalid")
+        check_month(month)
+        return month
 
 
 class StatsFilterForm(forms.Form):

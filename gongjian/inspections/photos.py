@@ -25,7 +25,7 @@ import io
 import math
 import struct
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -311,9 +311,27 @@ def _rational(value) -> float | None:
     return number if math.isfinite(number) else None
 
 
+#: The earliest capture time believed: no phone in use here took its photo before 2000; a camera
+#: whose clock was never set writes 1970, 1980 or year 1.
+EARLIEST_CAPTURE = datetime(2000, 1, 1)
+#: Clocks run a little ahead; a capture time more than this after now is a wrong clock.
+CAPTURE_FUTURE_SLACK = timedelta(days=1)
+
+
 def camera_time(value: datetime | None) -> datetime | None:
-    """A photo's capture time made aware: cameras write local wall-clock time without a zone, and
-    phones here are on the city's time."""
+    """A photo's capture time made aware (cameras write local wall-clock time without a zone, and
+    phones here are on the city's time), or None when it lies outside the sane window — before
+    2000-01-01 or more than a day in the future. Such a time is a wrong clock or a forged header,
+    never evidence, and is never stored (a year-1 time also broke pages on PostgreSQL)."""
     if value is None:
         return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    if value.tzinfo is None and value < EARLIEST_CAPTURE:
+        return None  # before making it aware: year 1 cannot be shifted into UTC
+    try:
+        aware = timezone.make_aware(value) if timezone.is_naive(value) else value
+    except (OverflowError, ValueError):
+        return None
+    earliest = timezone.make_aware(EARLIEST_CAPTURE)
+    if aware < earliest or aware > timezone.now() + CAPTURE_FUTURE_SLACK:
+        return None
+    return aware

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.core.errors import Conflict, NotPermitted
-from gongjian.core.exporters import private_image_response
+from gongjian.core.exporters import describe_filters, private_image_response
 from gongjian.core.filtering import apply_filter
 from gongjian.core.jobs.exports import INVALID_QUERY, export_response
 from gongjian.core.jobs.runner import JobRefused
@@ -87,11 +87,12 @@ def problem_export(request):
     form, problems = _filtered(request)
     if problems is None:
         return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
+    filters = describe_filters(form)
     return export_response(
         request,
         builder="gongjian.inspections.views.problem_export_build",
         rows=problems.count(),
-        render_now=lambda: ProblemExcelExporter(problems).render(),
+        render_now=lambda: ProblemExcelExporter(problems, filters=filters).render(),
         title=_("Problems") + ".xlsx",
     )
 
@@ -101,7 +102,7 @@ def problem_export_build(request):
     form, problems = _filtered(request)
     if problems is None:
         raise JobRefused(INVALID_QUERY)
-    return ProblemExcelExporter(problems).render()
+    return ProblemExcelExporter(problems, filters=describe_filters(form)).render()
 
 
 @login_required

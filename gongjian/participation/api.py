@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from gongjian.accounts.access import Perm, actor_for
 from gongjian.api.errors import form_errors
+from gongjian.api.parsers import BoundedJSONParser
 from gongjian.core.errors import NotPermitted
 from gongjian.organizations.models import CobuildUnit, Pairing
 from gongjian.participation import selectors, services
@@ -302,7 +303,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """Activities of the caller's communities (or of the communities their unit is paired with)."""
 
     serializer_class = ActivitySerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         actor = actor_for(self.request.user)

@@ -3,41 +3,24 @@ import template and the sheet of rows that were not imported, with the reason in
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Sequence
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from gongjian.core.exporters import XLSX, ExportResult
+from gongjian.core.exporters import (
+    XLSX,
+    ExcelWorkbook,
+    ExportResult,
+    csv_export,
+    excel_export,
+    export_stamp,
+)
 from gongjian.participation.importers import TEMPLATE_HEADERS
 
 
-def _workbook(title: str, headers: list[str]):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    bold = Font(bold=True)
-    cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-    return workbook, sheet
-
-
-def _save(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _stamp() -> str:
-    return f"{timezone.localtime():%Y%m%d-%H%M}"
+    return export_stamp()
 
 
 class ErrorSheet:
@@ -51,17 +34,26 @@ class ErrorSheet:
         self._buffered.append([row, *values, reason])
 
     def render(self) -> bytes:
-        workbook, sheet = _workbook(_("Not imported"), [_("Row"), *self.headers, _("Reason")])
         width = len(self.headers)
-        for row in self._buffered:
-            number, values, reason = row[0], row[1:-1], row[-1]
-            values = (values + [""] * width)[:width] if width else values
-            sheet.append([number, *values, reason])
-        return _save(workbook)
+
+        def rows():
+            for row in self._buffered:
+                number, values, reason = row[0], row[1:-1], row[-1]
+                values = (values + [""] * width)[:width] if width else values
+                yield [number, *values, reason]
+
+        return excel_export(
+            filename="",
+            title=_("Rows not imported"),
+            sheet=_("Not imported"),
+            headers=[_("Row"), *self.headers, _("Reason")],
+            rows=rows(),
+        ).content
 
 
 def volunteer_template(kind: str = "volunteers") -> ExportResult:
-    """The empty sheet to fill in for an import of this kind, with one example row."""
+    """The empty sheet to fill in for an import of this kind, with one example row. The importer
+    skips the title row above the headers."""
     from gongjian.participation.importers import ROSTER_SPECS
 
     if kind in ROSTER_SPECS:
@@ -73,18 +65,20 @@ def volunteer_template(kind: str = "volunteers") -> ExportResult:
         }[kind]
     else:
         kind, headers, example = "volunteers", TEMPLATE_HEADERS, ["张三", "13800000000", "", "居民党员", "", "", ""]
-    workbook, sheet = _workbook(_("Template"), headers)
-    sheet.append(example)
-    return ExportResult(filename=f"{kind}-template.xlsx", content_type=XLSX, content=_save(workbook))
+    book = ExcelWorkbook()
+    table = book.table(sheet=_("Template"), title=_("Import template: fill in one row per person"), headers=headers)
+    table.append(example)
+    return ExportResult(filename=f"{kind}-template.xlsx", content_type=XLSX, content=book.save())
 
 
 class VolunteerExporter:
     """One row per volunteer; phone and ID number as the presenter gives them (masked unless the
     viewer may see them, which the caller audits)."""
 
-    def __init__(self, rows, *, fmt: str = "xlsx"):
+    def __init__(self, rows, *, fmt: str = "xlsx", filters: Sequence[tuple[str, str]] = ()):
         self.rows = rows  # iterable of VolunteerRow (selectors.present_volunteers)
         self.fmt = fmt
+        self.filters = filters
 
     @staticmethod
     def headers() -> list[str]:
@@ -93,6 +87,7 @@ class VolunteerExporter:
             _("Phone"),
             _("ID number"),
             _("Home community"),
+            _("Street"),
             _("Party membership"),
             _("Work unit"),
             _("Skills"),
@@ -108,6 +103,7 @@ class VolunteerExporter:
             row.phone,
             row.id_number,
             row.community,
+            row.street,
             row.party_status,
             row.work_unit,
             row.skills,
@@ -119,36 +115,31 @@ class VolunteerExporter:
 
     def render(self) -> ExportResult:
         base = _("volunteers") + f"-{_stamp()}"
+        rows = (self._values(row) for row in self.rows)
         if self.fmt == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(self.headers())
-            for row in self.rows:
-                writer.writerow(self._values(row))
-            # UTF-8 with BOM: Excel on Chinese Windows opens it with the right characters.
-            return ExportResult(
-                filename=f"{base}.csv",
-                content_type="text/csv; charset=utf-8",
-                content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
-            )
-        workbook, sheet = _workbook(_("Volunteers"), self.headers())
-        for row in self.rows:
-            sheet.append(self._values(row))
-        return ExportResult(filename=f"{base}.xlsx", content_type=XLSX, content=_save(workbook))
+            return csv_export(filename=f"{base}.csv", headers=self.headers(), rows=rows)
+        return excel_export(
+            filename=f"{base}.xlsx", title=_("Volunteers"), headers=self.headers(), rows=rows, filters=self.filters
+        )
 
 
 class ActivityExporter:
-    def __init__(self, activities: QuerySet):
+    def __init__(self, activities: QuerySet, *, filters: Sequence[tuple[str, str]] = ()):
         self.activities = activities
+        self.filters = filters
 
     def render(self) -> ExportResult:
-        workbook, sheet = _workbook(
-            _("Activities"),
-            [
+        book = ExcelWorkbook()
+        table = book.table(
+            sheet=_("Activities"),
+            title=_("Activities"),
+            filters=self.filters,
+            headers=[
                 _("Title"),
                 _("Type"),
                 _("Status"),
                 _("Community"),
+                _("Street"),
                 _("Organiser"),
                 _("Starts at"),
                 _("Place"),
@@ -159,15 +150,16 @@ class ActivityExporter:
                 _("Photos"),
             ],
         )
-        for a in self.activities.iterator(chunk_size=1000):
-            sheet.append(
+        for a in self.activities.select_related("community__parent").iterator(chunk_size=1000):
+            table.append(
                 [
                     a.title,
                     a.type.name,
                     a.get_status_display(),
                     a.community.name,
+                    a.community.parent.name if a.community.parent_id else "",
                     a.organiser,
-                    timezone.localtime(a.starts_at).replace(tzinfo=None),
+                    a.starts_at,
                     a.place,
                     a.theme.title if a.theme_id else "",
                     a.unit_count,
@@ -176,20 +168,22 @@ class ActivityExporter:
                     a.photo_count,
                 ]
             )
-        return ExportResult(filename=_("activities") + f"-{_stamp()}.xlsx", content_type=XLSX, content=_save(workbook))
+        return ExportResult(filename=_("activities") + f"-{_stamp()}.xlsx", content_type=XLSX, content=book.save())
 
 
-def table_export(*, title: str, filename: str, headers: list[str], rows) -> ExportResult:
+def table_export(
+    *, title: str, filename: str, headers: list[str], rows, filters: Sequence[tuple[str, str]] = ()
+) -> ExportResult:
     """Any page's table as a sheet, with exactly the rows the page shows."""
-    workbook, sheet = _workbook(title, headers)
-    for row in rows:
-        sheet.append(list(row))
-    return ExportResult(filename=f"{filename}-{_stamp()}.xlsx", content_type=XLSX, content=_save(workbook))
+    return excel_export(
+        filename=f"{filename}-{_stamp()}.xlsx", title=title, headers=headers, rows=rows, filters=filters
+    )
 
 
 def ranking_export(ranking, month) -> ExportResult:
     return table_export(
         title=_("Participation index"),
+        filters=[(_("Month"), f"{month:%Y-%m}")],
         filename=f"participation-index-{month:%Y-%m}",
         headers=[
             _("Rank"),
@@ -228,6 +222,7 @@ def ranking_export(ranking, month) -> ExportResult:
 def diversity_export(rows, year: int, quarter: int) -> ExportResult:
     return table_export(
         title=_("Diversity"),
+        filters=[(_("Quarter"), f"{year}-Q{quarter}")],
         filename=f"activity-diversity-{year}-Q{quarter}",
         headers=[_("Community"), _("Activities"), _("Types"), _("Diversity"), _("One kind only"), _("By type")],
         rows=(
@@ -246,21 +241,32 @@ def diversity_export(rows, year: int, quarter: int) -> ExportResult:
 
 def roster_export(roster) -> ExportResult:
     """Teams, stairwell heads and the 门前三包 register of a community, phones as shown on the page."""
-    workbook = Workbook(write_only=True)
-    teams = workbook.create_sheet(_("Teams"))
-    teams.append([_("Team"), _("Name"), _("Phone"), _("Area"), _("Duty schedule"), _("Hours on duty")])
+    book = ExcelWorkbook()
+    where = [(_("Community"), roster.community.name)]
+    teams = book.table(
+        sheet=_("Teams"),
+        title=_("Teams"),
+        filters=where,
+        headers=[_("Team"), _("Name"), _("Phone"), _("Area"), _("Duty schedule"), _("Hours on duty")],
+    )
     for team, members in roster.teams:
         for member, phone, hours in members:
             teams.append(
                 [team.get_kind_display(), member.volunteer.name, phone, member.area, member.schedule, float(hours)]
             )
-    heads = workbook.create_sheet(_("Stairwell heads"))
-    heads.append([_("Compound"), _("Building"), _("Entrance"), _("Name"), _("Phone")])
+    heads = book.table(
+        sheet=_("Stairwell heads"),
+        title=_("Stairwell heads"),
+        filters=where,
+        headers=[_("Compound"), _("Building"), _("Entrance"), _("Name"), _("Phone")],
+    )
     for head, phone in roster.stairwell_heads:
         heads.append([head.compound.name, head.building, head.entrance, head.name, phone])
-    frontage = workbook.create_sheet(_("Frontage duties"))
-    frontage.append(
-        [
+    frontage = book.table(
+        sheet=_("Frontage duties"),
+        title=_("Frontage duties"),
+        filters=where,
+        headers=[
             _("Shop or unit"),
             _("Address"),
             _("Frontage"),
@@ -268,7 +274,7 @@ def roster_export(roster) -> ExportResult:
             _("Responsible person"),
             _("Phone"),
             _("Problems"),
-        ]
+        ],
     )
     for duty, phone in roster.frontage:
         duties = "、".join(
@@ -282,5 +288,5 @@ def roster_export(roster) -> ExportResult:
         )
         frontage.append([duty.holder, duty.address, duty.frontage, duties, duty.responsible, phone, duty.problem_count])
     return ExportResult(
-        filename=f"roster-{roster.community.code}-{_stamp()}.xlsx", content_type=XLSX, content=_save(workbook)
+        filename=f"roster-{roster.community.code}-{_stamp()}.xlsx", content_type=XLSX, content=book.save()
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from gongjian.core.inputs import clean_text
 from gongjian.participation import privacy
 from gongjian.participation.choices import PartyStatus, VolunteerStatus
 
@@ -85,12 +86,13 @@ class ImportReport:
 
 
 def _text(value) -> str:
+    """A cell as text, cleaned like every other input (``core.inputs.clean_text``)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         # Excel keeps long digit strings typed as numbers as floats: 13812345678.0
         return str(int(value))
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
@@ -254,7 +256,11 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list, str | None]]:
     main = max(set(kinds), key=kinds.count) if kinds else "utf-8"
     for number, (encoding, line) in enumerate(lines, start=1):
         # Line by line, so that a stray quote spoils one row, not the rest of the file.
-        row = next(csv.reader([line]), [])
+        try:
+            row = next(csv.reader([line]), [])
+        except csv.Error:  # a field beyond csv.field_size_limit(), or a NUL byte
+            yield number, [line[:100]], _("The row cannot be read: a value is far too long or holds a NUL byte.")
+            continue
         if encoding is None:
             yield number, row, _("The row's characters cannot be read in UTF-8 or GBK.")
         elif encoding not in ("ascii", main):
@@ -280,7 +286,9 @@ def read_table(filename: str, content: bytes) -> tuple[list[str], Iterator[tuple
     iterator = iter(raw_rows)
     header = None
     for _number, row, _problem in iterator:
-        if any(_text(v) for v in row):
+        # The header is the first row with two or more values: a title row above it (a single
+        # cell, as our own exports and templates have) is skipped.
+        if sum(1 for v in row if _text(v)) >= 2:
             header = [_text(v) for v in row]
             break
     if header is None:

@@ -110,13 +110,15 @@ def volunteer_list(
     if q:
         volunteers = volunteers.filter(Q(name__icontains=q) | Q(work_unit__icontains=q) | Q(skills__icontains=q))
     volunteers = with_reveal(volunteers, actor).annotate(hours=_hours_subquery())
-    return volunteers.select_related("community").order_by("community__code", "name", "id")
+    return volunteers.select_related("community__parent").order_by("community__code", "name", "id")
 
 
 def volunteer_get(*, actor: Actor, volunteer_id) -> Volunteer:
     try:
         return (
-            with_reveal(volunteers_visible(actor=actor), actor).select_related("community", "user").get(pk=volunteer_id)
+            with_reveal(volunteers_visible(actor=actor), actor)
+            .select_related("community__parent", "user")
+            .get(pk=volunteer_id)
         )
     except (Volunteer.DoesNotExist, ValueError, TypeError):
         from django.http import Http404
@@ -152,6 +154,7 @@ class VolunteerRow:
     status_code: str
     hours: Decimal
     registered_on: datetime.date
+    street: str = ""
 
 
 def present_volunteer(v: Volunteer) -> VolunteerRow:
@@ -177,6 +180,7 @@ def present_volunteer(v: Volunteer) -> VolunteerRow:
         status_code=v.status,
         hours=getattr(v, "hours", None) or Decimal("0"),
         registered_on=v.registered_on,
+        street=v.community.parent.name if v.community.parent_id else "",
     )
 
 

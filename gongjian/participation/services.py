@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from gongjian.accounts.access import Perm, actor_for, perms_at_unit
 from gongjian.core.audit import audit_record
 from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.inputs import check_lengths
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit
 from gongjian.organizations.tree import ancestor_ids_sql
@@ -427,6 +428,8 @@ def obligation_add(
         raise ValidationError({"text": _("Describe the obligation.")})
     if yearly_target < 1:
         raise ValidationError({"yearly_target": _("The yearly target is at least 1.")})
+    if yearly_target > 10_000:
+        raise ValidationError({"yearly_target": _("The yearly target is at most 10,000.")})
     obligation = Obligation.objects.create(
         pairing=pairing, text=text.strip(), yearly_target=yearly_target, counts_joint_activities=counts_joint_activities
     )
@@ -737,6 +740,7 @@ def team_member_add(*, user, community: Unit, kind: str, volunteer: Volunteer, a
         errors["schedule"] = _("Give the duty schedule.")
     if errors:
         raise ValidationError(errors)
+    check_lengths(TeamMember, area=area.strip(), schedule=schedule.strip())
     team, _created = Team.objects.get_or_create(community=community, kind=kind)
     if team.members.filter(volunteer=volunteer).exists():
         raise ValidationError({"volunteer": _("%(name)s is already on this team.") % {"name": volunteer.name}})

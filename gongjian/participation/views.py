@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, perms_at_unit
 from gongjian.core.errors import Conflict, NotPermitted
-from gongjian.core.exporters import ExportResult, download_response, private_image_response
+from gongjian.core.exporters import ExportResult, describe_filters, download_response, private_image_response
 from gongjian.core.filtering import apply_filter
+from gongjian.core.inputs import check_date, cleaned_post, read_upload
 from gongjian.core.jobs.exports import INVALID_QUERY, export_response
 from gongjian.core.jobs.runner import JobRefused
 from gongjian.core.storage import file_response
@@ -69,53 +70,43 @@ def volunteer_list(request):
     form, volunteers = _volunteers_filtered(request)
     if volunteers is None:
         return render(request, "participation/volunteer_list.html", {"form": form, "invalid": True}, status=400)
-    page = Paginator(volunteers, 30).get_page(request.GET.get("page"))
-    rows = selectors.present_volunteers(page)
-    services.personal_data_view_record(
-        user=request.user, volunteer_ids=[r.id for r in rows if r.revealed], where="volunteer_list"
-    )
-    return render(
-        request,
-        "participation/volunteer_list.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "query": _query(request),
-            "can_manage": actor.has_perm(Perm.VOLUNTEER_MANAGE),
-            "pending": selectors.pending_sign_ups(actor=actor)[:50] if actor.has_perm(Perm.VOLUNTEER_MANAGE) else [],
-        },
-    )
-
-
-@login_required
-def volunteer_export(request, fmt: str):
-    if fmt not in ("xlsx", "csv"):
-        raise Http404
-    form, volunteers = _volunteers_filtered(request)
-    if volunteers is None:
-        return render(request, "participation/volunteer_list.html", {"form": form, "invalid": True}, status=400)
+    form, volunteers, filters = _exported_volunteers(form, volunteers)
     return export_response(
         request,
         builder="gongjian.participation.views.volunteer_export_build",
         rows=volunteers.count(),
-        render_now=lambda: volunteer_export_build(request, fmt=fmt, volunteers=volunteers),
+        render_now=lambda: _volunteer_export(request, fmt=fmt, volunteers=volunteers, filters=filters),
         title=_("Volunteers") + f".{fmt}",
         args={"fmt": fmt},
     )
 
 
-def volunteer_export_build(request, *, fmt: str, volunteers=None):
-    """The volunteer export, in the request or as a background job (gongjian.core.jobs.exports)."""
+def _exported_volunteers(form, volunteers):
+    """What the volunteer export holds, and its filters as the title row states them."""
+    filters = describe_filters(form)
+    if not (form.is_bound and form.cleaned_data.get("status")):
+        # Unreviewed public sign-ups (and rejected ones) are not volunteers yet: the default export
+        # holds the registered ones; a status filter asks for the others explicitly.
+        volunteers = volunteers.filter(status=VolunteerStatus.ACTIVE)
+        filters.append((str(form.fields["status"].label), str(VolunteerStatus.ACTIVE.label)))
+    return form, volunteers, filters
+
+
+def volunteer_export_build(request, *, fmt: str):
+    """The volunteer export as a background job makes it (gongjian.core.jobs.exports)."""
+    form, volunteers = _volunteers_filtered(request)
     if volunteers is None:
-        _form, volunteers = _volunteers_filtered(request)
-        if volunteers is None:
-            raise JobRefused(INVALID_QUERY)
+        raise JobRefused(INVALID_QUERY)
+    _form, volunteers, filters = _exported_volunteers(form, volunteers)
+    return _volunteer_export(request, fmt=fmt, volunteers=volunteers, filters=filters)
+
+
+def _volunteer_export(request, *, fmt: str, volunteers, filters):
     rows = selectors.present_volunteers(volunteers.iterator(chunk_size=2000))
     services.personal_data_view_record(
         user=request.user, volunteer_ids=[r.id for r in rows if r.revealed], where=f"volunteer_export_{fmt}"
     )
-    return VolunteerExporter(rows, fmt=fmt).render()
+    return VolunteerExporter(rows, fmt=fmt, filters=filters).render()
 
 
 @login_required
@@ -383,21 +374,22 @@ def activity_export(request):
     form, activities = _activities_filtered(request)
     if activities is None:
         return render(request, "participation/activity_list.html", {"form": form, "invalid": True}, status=400)
+    filters = describe_filters(form)
     return export_response(
         request,
         builder="gongjian.participation.views.activity_export_build",
         rows=activities.count(),
-        render_now=lambda: ActivityExporter(activities).render(),
+        render_now=lambda: ActivityExporter(activities, filters=filters).render(),
         title=_("Activities") + ".xlsx",
     )
 
 
 def activity_export_build(request):
     """The activity export as a background job makes it (gongjian.core.jobs.exports)."""
-    _form, activities = _activities_filtered(request)
+    form, activities = _activities_filtered(request)
     if activities is None:
         raise JobRefused(INVALID_QUERY)
-    return ActivityExporter(activities).render()
+    return ActivityExporter(activities, filters=describe_filters(form)).render()
 
 
 @login_required
@@ -616,9 +608,10 @@ def _pairing_change(request, pairing, perms):
     from gongjian.participation.models import Obligation
 
     action = request.POST.get("action", "")
-    post = request.POST
+    post = cleaned_post(request.POST)  # no form here: the text is cleaned as a form field's would be
     try:
         day = datetime.date.fromisoformat(post.get("date", "")) if post.get("date") else timezone.localdate()
+        check_date(day)
         if action == "leader":
             services.leader_change(
                 user=request.user,
@@ -653,7 +646,7 @@ def _pairing_change(request, pairing, perms):
                 pairing=pairing,
                 signed_on=day,
                 head_name=post.get("head_name", ""),
-                file=(upload.name, upload.read()) if upload else None,
+                file=(upload.name, read_upload(upload)) if upload else None,
             )
         else:
             raise ValidationError(_("Unknown action."))
@@ -742,7 +735,7 @@ def community_roster(request, pk: int):
 def _roster_change(request, community):
     from gongjian.participation.models import TeamMember
 
-    post, action = request.POST, request.POST.get("action", "")
+    post, action = cleaned_post(request.POST), request.POST.get("action", "")
     try:
         if action == "member":
             volunteer = Volunteer.objects.filter(community=community, pk=post.get("volunteer") or 0).first()
@@ -792,7 +785,7 @@ def _roster_change(request, community):
                 cleanliness="cleanliness" in post,
                 order="order" in post,
                 greenery="greenery" in post,
-                pledge=(upload.name, upload.read()) if upload else None,
+                pledge=(upload.name, read_upload(upload)) if upload else None,
             )
         else:
             raise ValidationError(_("Unknown action."))

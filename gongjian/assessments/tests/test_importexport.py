@@ -139,8 +139,12 @@ def edited(data: bytes, change) -> bytes:
     return buffer.getvalue()
 
 
+#: The exported sheets start with a title row; rows below are counted from the headings (1 = headings).
+TITLE_ROWS = 1
+
+
 def column(sheet, name: str) -> int:
-    return [cell.value for cell in sheet[1]].index(name) + 1
+    return [cell.value for cell in sheet[1 + TITLE_ROWS]].index(name) + 1
 
 
 def set_item(row: int, name: str, value):
@@ -148,13 +152,14 @@ def set_item(row: int, name: str, value):
 
     def change(workbook):
         sheet = workbook.worksheets[0]
-        sheet.cell(row=row, column=column(sheet, name)).value = value  # cell(value=None) would not clear it
+        sheet.cell(row=row + TITLE_ROWS, column=column(sheet, name)).value = value  # value=None would not clear it
 
     return change
 
 
 def row_of(number: int) -> str:
-    return gettext("row %(row)s") % {"row": number}
+    """The importer's name for the row ``number`` (1 = headings) of an exported sheet."""
+    return gettext("row %(row)s") % {"row": number + TITLE_ROWS}
 
 
 def import_and_create(user, city, data: bytes):
@@ -239,7 +244,9 @@ def test_the_workbook_has_a_row_per_item_and_a_settings_sheet_with_bold_headings
     items, settings = workbook.worksheets
     assert items.title == gettext("Rules")
     assert settings.title == gettext("Settings")
-    headings = [cell.value for cell in items[1]]
+    assert items["A1"].value.startswith(gettext("Assessment rules"))
+    assert items.freeze_panes == "A3" and items.auto_filter.ref == "A2:M8"
+    headings = [cell.value for cell in items[2]]
     assert headings == [
         "code",
         "parent",
@@ -255,9 +262,9 @@ def test_the_workbook_has_a_row_per_item_and_a_settings_sheet_with_bold_headings
         "threshold",
         "per_point",
     ]
-    assert all(cell.font.bold for cell in items[1])
-    assert items.column_dimensions["C"].width == 40
-    rows = list(items.iter_rows(min_row=2, values_only=True))
+    assert all(cell.font.bold for cell in items[2])
+    assert items.column_dimensions["C"].width >= 10
+    rows = list(items.iter_rows(min_row=3, values_only=True))
     assert [(r[0], r[1] or "") for r in rows] == [
         ("1", ""),
         ("1.1", "1"),
@@ -270,12 +277,12 @@ def test_the_workbook_has_a_row_per_item_and_a_settings_sheet_with_bold_headings
     assert deduct["points"] == 6 and deduct["per_occurrence"] == 1
     assert deduct["categories"] == "06036, 06010"
     assert dict(zip(headings, rows[2], strict=True))["grades"] == "1, 0.66, 0.33, 0"
-    values = {row[0]: row[1] for row in settings.iter_rows(min_row=2, values_only=True)}
+    values = {row[0]: row[1] for row in settings.iter_rows(min_row=3, values_only=True)}
     assert list(values) == importexport.HEADER_FIELDS
     assert values["effective_from"] == "2026-01"
     assert values["levels"] == "community, compound"
     assert json.loads(values["policy"])[0] == {"when": "red_flag", "kind": "commendation"}
-    assert all(cell.font.bold for cell in settings[1])
+    assert all(cell.font.bold for cell in settings[2])
 
 
 def test_the_exporter_names_the_file_after_the_rule_set(ruleset):
@@ -298,13 +305,13 @@ def test_an_exported_workbook_reads_back_to_the_same_rule_set(ruleset):
 def test_an_edited_workbook_becomes_the_next_version(people, small_city, ruleset):
     def next_version(workbook):
         settings = workbook.worksheets[1]
-        for row in settings.iter_rows(min_row=2):
+        for row in settings.iter_rows(min_row=3):
             if row[0].value == "version":
                 row[1].value = 2
             if row[0].value == "effective_from":
                 row[1].value = datetime.datetime(2026, 6, 1)  # Excel made the month a date
         items = workbook.worksheets[0]
-        items.cell(row=3, column=column(items, "per_occurrence"), value=2)
+        items.cell(row=3 + TITLE_ROWS, column=column(items, "per_occurrence"), value=2)
 
     created = import_and_create(
         people.city_admin, small_city.city, edited(importexport.ruleset_to_xlsx(ruleset), next_version)
@@ -317,8 +324,8 @@ def test_an_edited_workbook_becomes_the_next_version(people, small_city, ruleset
 
 def test_empty_rows_are_skipped(ruleset):
     def blank_rows(workbook):
-        workbook.worksheets[0].insert_rows(4, amount=2)
-        workbook.worksheets[1].insert_rows(3)
+        workbook.worksheets[0].insert_rows(4 + TITLE_ROWS, amount=2)
+        workbook.worksheets[1].insert_rows(3 + TITLE_ROWS)
 
     data = importexport.ruleset_from_xlsx(edited(importexport.ruleset_to_xlsx(ruleset), blank_rows))
     assert [item["code"] for item in data["items"]] == ["1", "1.1", "1.2", "2", "2.1", "2.2"]
@@ -329,10 +336,10 @@ def test_empty_rows_are_skipped(ruleset):
 def test_codes_typed_as_numbers_are_read_as_codes(ruleset):
     def numbers(workbook):
         sheet = workbook.worksheets[0]
-        sheet.cell(row=5, column=column(sheet, "code"), value=2)
-        sheet.cell(row=6, column=column(sheet, "parent"), value=2.0)
-        sheet.cell(row=7, column=column(sheet, "parent"), value=2)
-        sheet.cell(row=3, column=column(sheet, "categories"), value=6036)  # Excel dropped the leading zero
+        sheet.cell(row=5 + TITLE_ROWS, column=column(sheet, "code"), value=2)
+        sheet.cell(row=6 + TITLE_ROWS, column=column(sheet, "parent"), value=2.0)
+        sheet.cell(row=7 + TITLE_ROWS, column=column(sheet, "parent"), value=2)
+        sheet.cell(row=3 + TITLE_ROWS, column=column(sheet, "categories"), value=6036)  # Excel dropped the leading zero
 
     data = importexport.ruleset_from_xlsx(edited(importexport.ruleset_to_xlsx(ruleset), numbers))
     spec = parse_ruleset(data, known_categories=known())
@@ -350,7 +357,7 @@ def _drop_columns(*names):
 
 
 def _merge(workbook):
-    workbook.worksheets[0].merge_cells("A2:B2")
+    workbook.worksheets[0].merge_cells("A3:B3")
 
 
 def _rename_settings(workbook):
@@ -358,7 +365,7 @@ def _rename_settings(workbook):
 
 
 def _unknown_heading(workbook):
-    workbook.worksheets[0].cell(row=1, column=14, value="备注")
+    workbook.worksheets[0].cell(row=1 + TITLE_ROWS, column=14, value="备注")
 
 
 def _cycle(workbook):
@@ -375,7 +382,7 @@ def _unknown_setting(workbook):
 
 
 def _bad_policy(workbook):
-    for row in workbook.worksheets[1].iter_rows(min_row=2):
+    for row in workbook.worksheets[1].iter_rows(min_row=3):
         if row[0].value == "policy":
             row[1].value = "[{when: red_flag"
 
@@ -384,7 +391,7 @@ BAD_WORKBOOKS = [
     ("missing-columns", _drop_columns("points", "method"), lambda: ["points", "method"]),
     ("text-in-a-number-column", set_item(3, "points", "abc"), lambda: [row_of(3), "points", "abc"]),
     ("text-in-per-occurrence", set_item(3, "per_occurrence", "一分"), lambda: [row_of(3), "per_occurrence", "一分"]),
-    ("merged-cells", _merge, lambda: ["A2:B2"]),
+    ("merged-cells", _merge, lambda: ["A3:B3"]),
     ("missing-sheet", _rename_settings, lambda: [gettext("Settings"), "Sheet2"]),
     ("unknown-heading", _unknown_heading, lambda: ["备注", "N"]),
     (

@@ -653,8 +653,8 @@ def test_the_excel_export_can_be_edited_and_imported_as_the_next_version(people,
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(response.content))
-    settings = next(ws for ws in workbook.worksheets if ws.cell(row=1, column=1).value == "key")
-    for row in settings.iter_rows(min_row=2):
+    settings = next(ws for ws in workbook.worksheets if ws.cell(row=2, column=1).value == "key")  # below the title
+    for row in settings.iter_rows(min_row=3):
         if row[0].value == "version":
             row[1].value = 2
         if row[0].value == "effective_from":

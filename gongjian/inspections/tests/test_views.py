@@ -29,6 +29,7 @@ from gongjian.inspections.tests.factories import (
     truncated_jpeg,
     upload,
 )
+from gongjian.testing.excel import read_export
 
 pytestmark = pytest.mark.django_db
 
@@ -297,7 +298,7 @@ def exported(response) -> tuple[list, list[str]]:
     assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    return list(rows[0]), [row[0] for row in rows[1:]]
+    return list(rows[1]), [row[0] for row in rows[2:]]  # below the title row
 
 
 @pytest.mark.parametrize(
@@ -323,16 +324,19 @@ def test_the_excel_export_holds_exactly_the_rows_of_the_list(people, listed, who
 
 def test_the_export_writes_the_columns_of_each_row(people, small_city, listed):
     response = signed_in(people.community_worker).get("/problems/export.xlsx?status=closed")
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    row = [cell.value for cell in sheet[2]]
+    exported = read_export(response.content)
+    row = exported.dicts()[0]
     problem = Problem.objects.get(number="A-CLOSED-06036")
-    assert row[0] == "A-CLOSED-06036"
-    assert row[1] == problem.get_status_display()
-    assert row[2:5] == ["06036", "乱堆杂物", "甲一小区"]
-    # Local wall-clock times, as officials expect them.
-    assert row[8] == datetime.datetime(2026, 3, 5, 9, 0)
-    assert row[14] == datetime.datetime(2026, 3, 5, 15, 0)
-    assert sheet.max_row == 2
+    assert row[gettext("Case number")] == "A-CLOSED-06036"
+    assert row[gettext("Status")] == problem.get_status_display()
+    assert row[gettext("Category")] == "06036 乱堆杂物"
+    assert row[gettext("Responsible unit")] == "甲一小区"
+    assert (row[gettext("Community")], row[gettext("Street")]) == ("甲一社区", "甲街道")
+    # Local wall-clock times, as officials expect them, as real dates.
+    assert row[gettext("Found at")] == datetime.datetime(2026, 3, 5, 9, 0)
+    assert row[gettext("Closed at")] == datetime.datetime(2026, 3, 5, 15, 0)
+    assert exported.sheet["J3"].number_format == "yyyy-mm-dd hh:mm"
+    assert len(exported.rows) == 1
 
 
 def test_a_malformed_export_filter_is_a_400(people, listed):
