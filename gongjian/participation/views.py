@@ -70,7 +70,33 @@ def volunteer_list(request):
     form, volunteers = _volunteers_filtered(request)
     if volunteers is None:
         return render(request, "participation/volunteer_list.html", {"form": form, "invalid": True}, status=400)
-    form, volunteers, filters = _exported_volunteers(form, volunteers)
+    page = Paginator(volunteers, 30).get_page(request.GET.get("page"))
+    rows = selectors.present_volunteers(page)
+    services.personal_data_view_record(
+        user=request.user, volunteer_ids=[r.id for r in rows if r.revealed], where="volunteer_list"
+    )
+    return render(
+        request,
+        "participation/volunteer_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": _query(request),
+            "can_manage": actor.has_perm(Perm.VOLUNTEER_MANAGE),
+            "pending": selectors.pending_sign_ups(actor=actor)[:50] if actor.has_perm(Perm.VOLUNTEER_MANAGE) else [],
+        },
+    )
+
+
+@login_required
+def volunteer_export(request, fmt: str):
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    form, volunteers = _volunteers_filtered(request)
+    if volunteers is None:
+        return render(request, "participation/volunteer_list.html", {"form": form, "invalid": True}, status=400)
+    volunteers, filters = _exported_volunteers(form, volunteers)
     return export_response(
         request,
         builder="gongjian.participation.views.volunteer_export_build",
@@ -89,7 +115,7 @@ def _exported_volunteers(form, volunteers):
         # holds the registered ones; a status filter asks for the others explicitly.
         volunteers = volunteers.filter(status=VolunteerStatus.ACTIVE)
         filters.append((str(form.fields["status"].label), str(VolunteerStatus.ACTIVE.label)))
-    return form, volunteers, filters
+    return volunteers, filters
 
 
 def volunteer_export_build(request, *, fmt: str):
@@ -97,7 +123,7 @@ def volunteer_export_build(request, *, fmt: str):
     form, volunteers = _volunteers_filtered(request)
     if volunteers is None:
         raise JobRefused(INVALID_QUERY)
-    _form, volunteers, filters = _exported_volunteers(form, volunteers)
+    volunteers, filters = _exported_volunteers(form, volunteers)
     return _volunteer_export(request, fmt=fmt, volunteers=volunteers, filters=filters)
 
 
