@@ -30,16 +30,10 @@ from PIL import Image, ImageChops
 
 from gongjian.accounts.access import actor_for
 from gongjian.assessments import bulletin, rulespec, services
-from gongjian.assessments.bulletin import (
-    BulletinData,
-    BulletinDocx,
-    BulletinNotReady,
-    BulletinPdf,
-    Paragraph,
-    Run,
-    bulletin_data,
-)
+from gongjian.assessments.bulletin import BulletinData, BulletinDocx, BulletinNotReady, BulletinPdf, bulletin_data
 from gongjian.assessments.models import Assessment
+from gongjian.documents import charts, text
+from gongjian.documents.blocks import Paragraph, Run
 from gongjian.inspections.models import Category
 from gongjian.inspections.tests.factories import ProblemFactory, at
 
@@ -262,7 +256,7 @@ def test_a_reader_of_the_city_gets_the_same_bulletin_and_the_outsider_a_404(peop
     [(10, 6, "比上月增加4处"), (3, 5, "比上月减少2处"), (4, 4, "与上月持平"), (0, 0, "与上月持平")],
 )
 def test_count_changes_are_said_as_in_a_report(now, before, said):
-    assert bulletin.count_change(now, before) == said
+    assert text.count_change(now, before) == said
 
 
 @pytest.mark.parametrize(
@@ -276,24 +270,24 @@ def test_count_changes_are_said_as_in_a_report(now, before, said):
     ],
 )
 def test_rate_changes_are_said_in_percentage_points(now, before, said):
-    assert bulletin.points_change(now, before) == said
+    assert text.points_change(now, before) == said
 
 
 @pytest.mark.parametrize(("n", "said"), [(1, "一"), (9, "九"), (10, "十"), (12, "十二"), (20, "二十"), (23, "二十三")])
 def test_headings_are_numbered_in_chinese(n, said):
-    assert bulletin.chinese_number(n) == said
+    assert text.chinese_number(n) == said
 
 
 def test_dates_and_rates_are_written_with_arabic_digits():
-    assert bulletin.date_text(datetime.date(2026, 8, 31)) == "2026年8月31日"
-    assert bulletin.date_text(datetime.date(2026, 10, 1)) == "2026年10月1日"
-    assert bulletin.percent_text(Decimal("0.955")) == "95.50%"
-    assert bulletin.percent_text(Decimal("0.833333")) == "83.33%"
+    assert text.date_text(datetime.date(2026, 8, 31)) == "2026年8月31日"
+    assert text.date_text(datetime.date(2026, 10, 1)) == "2026年10月1日"
+    assert text.percent_text(Decimal("0.955")) == "95.50%"
+    assert text.percent_text(Decimal("0.833333")) == "83.33%"
 
 
 def test_a_long_title_breaks_after_a_whole_phrase_with_the_shorter_line_below():
-    assert bulletin.title_lines(TITLE) == ("关于2026年8月社区共建工作", "考核情况的通报")
-    assert bulletin.title_lines("关于考核的通报") == ("关于考核的通报",)
+    assert text.title_lines(TITLE) == ("关于2026年8月社区共建工作", "考核情况的通报")
+    assert text.title_lines("关于考核的通报") == ("关于考核的通报",)
 
 
 # --- charts ---------------------------------------------------------------------------------------------------------
@@ -304,21 +298,21 @@ def test_charts_are_pngs_drawn_with_the_chinese_font(data):
     for png in data.figures.values():
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG" and image.width > 1000
-    if bulletin._find_cjk_font_file() is None:
+    if charts._find_cjk_font_file() is None:
         pytest.skip("fonts-noto-cjk is not installed")
-    assert bulletin.chart_font_family() == "Noto Sans CJK SC"
+    assert charts.chart_font_family() == "Noto Sans CJK SC"
 
 
 def test_without_a_cjk_font_charts_still_render_and_a_warning_is_logged(caplog):
-    bulletin.chart_font_family.cache_clear()
+    charts.chart_font_family.cache_clear()
     try:
-        with mock.patch.object(bulletin, "_find_cjk_font_file", return_value=None), caplog.at_level(logging.WARNING):
-            assert bulletin.chart_font_family() is None
-            png = bulletin.trend_chart([(JULY, {"community": Decimal("0.9")}), (AUGUST, {"community": None})])
+        with mock.patch.object(charts, "_find_cjk_font_file", return_value=None), caplog.at_level(logging.WARNING):
+            assert charts.chart_font_family() is None
+            png = charts.trend_chart([(JULY, {"community": Decimal("0.9")}), (AUGUST, {"community": None})])
         assert png.startswith(b"\x89PNG")
         assert "No Noto Sans CJK font" in caplog.text
     finally:
-        bulletin.chart_font_family.cache_clear()
+        charts.chart_font_family.cache_clear()
 
 
 # --- the Word file --------------------------------------------------------------------------------------------------
