@@ -21,7 +21,7 @@ from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import download_response, private_image_response
 from gongjian.core.filtering import apply_filter
-from gongjian.inspections import selectors, services
+from gongjian.inspections import indicators, selectors, services
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.exporters import ProblemExcelExporter
 from gongjian.inspections.filters import ProblemFilterForm, StatsFilterForm
@@ -309,7 +309,15 @@ def problem_stats(request):
         "trend": stats.trend,
         "labels": {"found": _("Found"), "closed": _("Closed")},
     }
-    return render(request, "inspections/stats.html", {"form": form, "stats": stats, "chart": chart, "month": month})
+    context = {
+        "form": form,
+        "stats": stats,
+        "chart": chart,
+        "month": month,
+        "definitions": indicators.definitions(),
+        "as_of": selectors.as_of_label(stats.as_of_day) if stats.as_of_day else "",
+    }
+    return render(request, "inspections/stats.html", context)
 
 
 @login_required
