@@ -390,7 +390,7 @@ def ranking_attachment(facts: MonthFacts) -> Attachment | None:
                     )
                     for row in table.rows
                 ),
-                widths_cm=(1.4, 4.4, 1.8, 1.8, 2.2, 2.0, 2.0),
+                widths_cm=(1.3, 3.6, 1.9, 1.9, 2.4, 2.4, 2.1),
             )
         )
     return Attachment(

@@ -62,6 +62,28 @@ PPR_ORDER = (
     "w:sectPr",
     "w:pPrChange",
 )
+# Children of w:rPr that come after w:spacing (schema order).
+RPR_AFTER_SPACING = (
+    "w:w",
+    "w:kern",
+    "w:position",
+    "w:sz",
+    "w:szCs",
+    "w:highlight",
+    "w:u",
+    "w:effect",
+    "w:bdr",
+    "w:shd",
+    "w:fitText",
+    "w:vertAlign",
+    "w:rtl",
+    "w:cs",
+    "w:em",
+    "w:lang",
+    "w:eastAsianLayout",
+    "w:specVanish",
+    "w:oMath",
+)
 TBLPR_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
 
 
@@ -86,6 +108,7 @@ def _no_grid_snap(paragraph) -> None:
 class DocxWriter:
     LINE = 28.95  # points: 22 lines in the 225 mm type area
     BODY = 16  # 3号
+    CONDENSE = -5  # twentieths of a point: 16 pt characters set 15.75 pt apart, 28 to the line
     TABLE = 12  # 小4号
 
     def __init__(self, data: BulletinData):
@@ -105,6 +128,13 @@ class DocxWriter:
         fonts.set(qn("w:cs"), latin or east_asia)
         run.font.size = Pt(size or self.BODY)
         run.font.bold = bold
+        if (size or self.BODY) == self.BODY:
+            # 3号 characters narrowed by a quarter point: 28 of them fill the 156 mm line (see _page).
+            from docx.oxml import OxmlElement
+
+            spacing = OxmlElement("w:spacing")
+            spacing.set(qn("w:val"), str(self.CONDENSE))
+            run._element.get_or_add_rPr().insert_element_before(spacing, *RPR_AFTER_SPACING)
         return run
 
     def _paragraph(self, *, align="justify", indent=True, line: float | None = None, grid=True):
@@ -194,17 +224,19 @@ class DocxWriter:
         section.header_distance = Mm(15)
         # The page number's dash line stands 7 mm below the type area (GB/T 9704 7.5).
         section.footer_distance = Mm(22)
-        # 22 lines of 28 characters: the line pitch is 28.95 pt and each character of 16 pt is narrowed
-        # to 442.2 pt / 28 (charSpace in 1/4096 pt relative to the 16 pt default size).
+        # 22 lines of 28 characters. The line pitch is 28.95 pt (a line grid). The characters are not
+        # put on a character grid: LibreOffice gives a 16 pt glyph two cells of a 15.79 pt grid (14
+        # characters a line). Instead each 3号 run is condensed by 0.25 pt (w:spacing -5 twentieths),
+        # 15.75 pt a character, which both Word and LibreOffice lay out 28 to the 442.2 pt line.
         grid = section._sectPr.find(qn("w:docGrid"))
         if grid is None:
             from docx.oxml import OxmlElement
 
             grid = OxmlElement("w:docGrid")
             section._sectPr.append(grid)
-        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:type"), "lines")
         grid.set(qn("w:linePitch"), "579")
-        grid.set(qn("w:charSpace"), "-849")
+        grid.attrib.pop(qn("w:charSpace"), None)
 
     def _styles(self):
         from docx.oxml import OxmlElement
@@ -448,16 +480,20 @@ class DocxWriter:
     def _colophon(self):
         """版记 at the foot of the last page (GB/T 9704 7.4): 抄送 and the issuing office with the date
         of printing, 4号 仿宋, one character in from either side, between a thick rule above, a thin
-        rule between and a thick rule below. The lines stand in a frame anchored to the bottom of the
-        type area, so they sit at the foot of the page whatever the text above them."""
+        rule between and a thick rule below. Each line is a frame placed on the page at an exact height
+        so that the last rule is the foot of the type area, whatever the text above it (Word and
+        LibreOffice both keep a frame where it is placed; a floating table LibreOffice lays inline)."""
         from docx.enum.text import WD_TAB_ALIGNMENT
         from docx.oxml.ns import qn
-        from docx.shared import Mm, Pt
+        from docx.shared import Length, Mm, Pt
 
         lines = []
         if self.data.copy_to:
             lines.append(f"抄送：{self.data.copy_to.rstrip('。')}。")
         lines.append(f"{self.data.issuer_full}\t{self.data.issue_date_text}印发")
+        height = Pt(self.LINE)
+        # The first frame's top edge, from the top of the page: the type area ends 35 mm above the bottom.
+        top = Length(Mm(297 - 35) - height * len(lines))
         for index, text in enumerate(lines):
             first, last = index == 0, index == len(lines) - 1
             paragraph = self._paragraph(align="left", indent=False, line=self.LINE, grid=False)
@@ -468,14 +504,18 @@ class DocxWriter:
             frame = _ppr_child(paragraph._p.get_or_add_pPr(), "w:framePr")
             for attr, value in (
                 ("w:w", str(round(Mm(156).twips))),
+                ("w:h", str(round(height.twips))),
+                ("w:hRule", "exact"),
                 ("w:wrap", "around"),
-                ("w:vAnchor", "margin"),
+                ("w:vAnchor", "page"),
                 ("w:hAnchor", "margin"),
-                ("w:xAlign", "center"),
-                ("w:yAlign", "bottom"),
+                ("w:x", "0"),
+                ("w:y", str(round(top.twips + index * height.twips))),
             ):
                 frame.set(qn(attr), value)
             if first:
                 self._border(paragraph, "top", size=8)
             self._border(paragraph, "bottom", size=8 if last else 4)
             self._fonts(paragraph.add_run(text), FONT_BODY, size=14)
+        # Frames are anchored to the paragraph after them; the document ends with that one.
+        self._paragraph(indent=False, line=1, grid=False)

@@ -34,6 +34,7 @@ from gongjian.assessments.bulletin import BulletinData, BulletinDocx, BulletinNo
 from gongjian.assessments.models import Assessment
 from gongjian.documents import charts, text
 from gongjian.documents.blocks import Paragraph, Run
+from gongjian.documents.models import DocumentNumber, DocumentSequence
 from gongjian.inspections.models import Category
 from gongjian.inspections.tests.factories import ProblemFactory, at
 
@@ -486,3 +487,51 @@ def test_the_command_refuses_an_unknown_or_unpublished_month(small_city, people,
     with pytest.raises(CommandError, match="2026-09"):
         call_command("bulletin", "--month", "2026-09", "--output", str(out))
     assert not out.exists()
+
+
+# --- the document number and the draft ------------------------------------------------------------------------------
+
+
+def test_a_published_bulletin_is_numbered_once_and_the_number_stands_under_the_masthead(august, settings):
+    settings.DOCUMENT_ORGAN_PREFIX = "测三创办"
+    first = bulletin_data(august)
+    assert first.number == "测三创办〔2026〕1号" and not first.draft
+    assert bulletin_data(august).number == first.number  # issued again: the same number
+    assert DocumentNumber.objects.filter(assessment=august).count() == 1
+    document = Document(io.BytesIO(BulletinDocx(august).render().content))
+    texts = [p.text.replace("\n", "") for p in document.paragraphs]
+    assert texts.index("测试市三创工作领导小组办公室") < texts.index("测三创办〔2026〕1号") < texts.index(TITLE)
+
+
+def test_numbers_run_per_organ_and_year(city_with_months):
+    july, august = city_with_months
+    assert bulletin_data(august).number == "测试三创办〔2026〕1号"  # the city's name without 市
+    assert bulletin_data(july).number == "测试三创办〔2026〕2号"
+    assert DocumentSequence.objects.get(prefix="测试三创办", year=2026).last == 2
+
+
+def test_the_city_office_drafts_a_computed_month_for_sign_off_and_no_one_else_may(small_city, people):
+    admin = people.city_admin
+    known = set(Category.objects.values_list("code", flat=True))
+    services.ruleset_create(
+        user=admin, city=small_city.city, spec=rulespec.parse_ruleset(RULES, known_categories=known)
+    )
+    assessment = services.assessment_create(user=admin, city=small_city.city, month=AUGUST)
+    with pytest.raises(BulletinNotReady):  # nothing computed yet
+        bulletin_data(assessment, actor=actor_for(admin), draft=True)
+    services.assessment_compute(user=admin, assessment=assessment)
+    assessment.refresh_from_db()
+    draft = bulletin_data(assessment, actor=actor_for(admin), draft=True)
+    assert draft.draft and draft.number == "测试三创办〔2026〕\u3000\u3000号"
+    assert draft.filename_stem.endswith("（征求意见稿）")
+    assert not DocumentNumber.objects.exists()
+    document = Document(io.BytesIO(BulletinDocx(assessment, data=draft).render().content))
+    assert document.paragraphs[0].text == "征求意见稿"
+    for reader in (people.community_worker, people.outsider):
+        with pytest.raises(Http404):
+            bulletin_data(assessment, actor=actor_for(reader), draft=True)
+
+
+def test_a_published_month_has_no_draft_any_more(august, people):
+    with pytest.raises(BulletinNotReady):
+        bulletin_data(august, actor=actor_for(people.city_admin), draft=True)
