@@ -519,3 +519,38 @@ class DocxWriter:
             self._fonts(paragraph.add_run(text), FONT_BODY, size=14)
         # Frames are anchored to the paragraph after them; the document ends with that one.
         self._paragraph(indent=False, line=1, grid=False)
+
+
+class SpeechDocxWriter(DocxWriter):
+    """The speech draft (讲话稿) as a Word file on the same page and faces as the bulletin: the title
+    in 小标宋, the period under it in 楷体, "同志们：", the three parts headed in 黑体 and their
+    paragraphs in 仿宋."""
+
+    def __init__(self, speech):
+        from docx import Document
+
+        self.data = speech
+        self.doc = Document()
+
+    def build(self) -> bytes:
+        properties = self.doc.core_properties
+        properties.title = self.data.title
+        properties.author = properties.last_modified_by = ""
+        properties.subject = properties.comments = properties.keywords = ""
+        self._page()
+        self._styles()
+        self._footer()
+        self._blank(1)
+        title = self._paragraph(align="center", indent=False, line=36, grid=False)
+        self._fonts(title.add_run(self.data.title), FONT_TITLE, size=22)
+        subtitle = self._paragraph(align="center", indent=False, line=self.LINE)
+        self._fonts(subtitle.add_run(self.data.subtitle), FONT_KAI, latin=FONT_KAI)
+        self._blank(1)
+        self._body((Run(self.data.salutation),), indent=False)
+        for section in self.data.sections:
+            self._heading(section.heading, 1)
+            for paragraph in section.paragraphs:
+                self._body(tuple(Run(sentence.text) for sentence in paragraph))
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        return buffer.getvalue()
