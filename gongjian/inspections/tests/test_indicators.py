@@ -92,7 +92,8 @@ def test_no_rate_exceeds_a_hundred_percent_whatever_was_found_in_the_month(count
 def test_every_rate_has_a_written_definition_with_its_numerator_and_denominator():
     from gongjian.inspections.indicators import definitions
 
-    found = definitions()
+    with translation.override("en"):
+        found = definitions()
     assert set(found) == set(rates(CohortCounts()).as_dict())
     assert "÷" in found["relapse_rate"].text and found["relapse_rate"].denominator == "problems closed"
     assert found["on_time_close_rate"].denominator == found["overdue_rate"].denominator

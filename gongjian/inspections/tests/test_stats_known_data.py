@@ -9,7 +9,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from gongjian.accounts.access import actor_for
@@ -155,10 +155,12 @@ def test_a_month_with_nothing_found_says_so(people, hundred):
     assert set(stats.rates.as_dict().values()) == {None}
 
 
-def test_the_current_month_is_called_this_month(people, small_city):
+def test_the_current_month_is_labelled_up_to_today(people, small_city):
     ProblemFactory(unit=small_city.compound_a1, category=Category.objects.get(code="06036"), found_at=at(2026, 5, 3))
     stats = stats_for(people.city_admin, month=datetime.date(2026, 5, 1))
-    assert stats.sentence.startswith(gettext("This month"))
+    today = timezone.localdate()
+    assert stats.sentence.startswith(gettext("Up to %(month)s/%(day)s") % {"month": today.month, "day": today.day})
+    assert stats.as_of_day == today
 
 
 # --- the rates, on a cohort worked out by hand ----------------------------------------------------------------------
