@@ -192,6 +192,8 @@ def opening_paragraph(facts: MonthFacts) -> Paragraph:
     assessed = "、".join(f"{facts.units_assessed[level]}个{LEVEL_LABELS[level]}" for level in facts.levels)
     basis = f"根据《{facts.ruleset_name}》，" if facts.ruleset_name else ""
     text = f"{basis}市三创办对全市{assessed or '各社区'}{month_text(facts.month)}的社区共建工作进行了考核。"
+    if facts.as_of:
+        text += f"本月尚未结束，以下数据截至{facts.as_of.month}月{facts.as_of.day}日。"
     if facts.forced_close_reason:
         reason = facts.forced_close_reason.rstrip("。.")
         text += f"因{reason}，本月考核在月末前提前结束，考核数据截至结束之日。"

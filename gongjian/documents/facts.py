@@ -123,6 +123,8 @@ class MonthFacts:
     # calendar); "" when it closed normally. Read from ``Assessment.forced_close_reason`` when the
     # model has that field, so the bulletin prints it as soon as the calendar ships it.
     forced_close_reason: str = ""
+    # The month had not ended when its facts were read (a month-to-date draft): figures up to this day.
+    as_of: datetime.date | None = None
 
 
 def figures_actor(city_id: int) -> Actor:
@@ -266,4 +268,10 @@ def month_facts(assessment: Assessment) -> MonthFacts:
         next_steps=assessment.next_steps.strip(),
         charts=Charts(month=month, shares=problems.shares, averages=averages),
         forced_close_reason=str(getattr(assessment, "forced_close_reason", "") or "").strip(),
+        as_of=_as_of(month),
     )
+
+
+def _as_of(month: datetime.date) -> datetime.date | None:
+    today = timezone.localdate()
+    return today if (today.year, today.month) == (month.year, month.month) else None
