@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "gongjian.assessments",
     "gongjian.participation",
     "gongjian.archives",
+    "gongjian.documents",
     "gongjian.demo",
 ]
 
@@ -271,6 +272,13 @@ EXPORT_JOB_ROWS = env_int("EXPORT_JOB_ROWS", 5000)
 # The assessment's evidence items are scored by the archive's completeness (the assessments app
 # does not import the archives, which build on it; empty: evidence items are scored by hand).
 ASSESSMENT_EVIDENCE_SCORER = "gongjian.archives.scoring.losses"
+
+# --- documents (公文) ------------------------------------------------------------------------
+# The issuing organ's prefix in a bulletin's document number (发文机关代字), e.g. 青三创办 gives
+# 青三创办〔2026〕12号; empty: the city's name without 市, then 三创办.
+DOCUMENT_ORGAN_PREFIX = env_str("DOCUMENT_ORGAN_PREFIX", "")
+# Whom a bulletin is copied to (抄送, in its 版记), e.g. 市委办公室，市政府办公室; empty: no 抄送 line.
+DOCUMENT_COPY_TO = env_str("DOCUMENT_COPY_TO", "")
 
 # --- personal data -----------------------------------------------------------------------
 # Fernet key that encrypts volunteers' ID numbers (and keys their duplicate-check hash), so a

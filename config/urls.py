@@ -13,6 +13,7 @@ urlpatterns = [
     path("problems/", include("gongjian.inspections.urls")),
     path("participation/", include("gongjian.participation.urls")),
     path("assessments/", include("gongjian.assessments.urls")),
+    path("documents/", include("gongjian.documents.urls")),
     path("archives/", include("gongjian.archives.urls")),
     path("jobs/", include("gongjian.core.jobs.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -4,9 +4,13 @@ Both follow the city's published template in force for the period: one section p
 the template's order, each holding the records that count for that item (a record counting for
 two items appears in both), and a last section "Other records" for records counting for none.
 
-* ``build_pdf`` lays the binder out with WeasyPrint: a cover (unit, period, completeness and points
-  at risk), a table of contents whose page numbers WeasyPrint fills in (``target-counter``), the
-  sections with their records, and the records' photos two to a page with their captions. Chinese
+* ``build_pdf`` lays the binder out with WeasyPrint, as the inspectors receive it: a cover (unit,
+  period, template, compiler and reviewer — 编制人 / 审核人 — and date), a table of contents listing
+  every section and every record with the page WeasyPrint fills in (``target-counter``), the
+  sections with their records — text, the content of Word and Excel files (``office.py``: text and
+  tables, bounded) and the photos with their captions right after the text, flowing on without
+  half-empty pages. Internal metrics (completeness, points at risk, findings) never go in it: they
+  are the self-check report's (``build_self_check_pdf``, 自查报告), for the community itself. Chinese
   is set in the product's own Noto Sans SC / Noto Serif SC (``gongjian.core.fonts``, named
   explicitly: a bare generic family lets Japanese glyph shapes in) and embedded.
 * ``build_zip`` writes a folder per section with the original files (streamed from storage in
@@ -45,6 +49,7 @@ from PIL import Image, ImageOps
 
 from gongjian.archives import selectors
 from gongjian.archives.models import Evidence, EvidenceFile, TemplateSection
+from gongjian.archives.office import OfficeContent, read_office
 from gongjian.archives.periods import Period
 from gongjian.core import fonts
 from gongjian.core.pdf import weasyprint
@@ -60,7 +65,6 @@ ZIP = "application/zip"
 # Long side of a photo as laid out: 1000 px fill half an A4 page at about 190 dpi.
 PHOTO_MAX_SIDE = 1000
 PHOTO_QUALITY = 80
-PHOTOS_PER_PAGE = 2
 CHUNK = 1024 * 1024
 INDEX_NAME = "index.xlsx"
 
@@ -198,9 +202,14 @@ class LaidPhoto:
 @dataclass
 class RecordBlock:
     record: Evidence
-    documents: list[EvidenceFile]
-    photo_pages: list[list[LaidPhoto]]
-    photo_count: int
+    anchor: str
+    documents: list[EvidenceFile]  # PDFs and unreadable files: listed by name and hash
+    office: list[tuple[EvidenceFile, OfficeContent]]  # Word and Excel files: their content
+    photos: list[LaidPhoto]
+
+    @property
+    def photo_count(self) -> int:
+        return len(self.photos)
 
 
 def _reduce_photo(source: EvidenceFile, target: Path) -> bool:
@@ -236,13 +245,22 @@ def _record_blocks(section: BinderSection, workdir: Path, reduced: dict[int, str
                 step()
             if reduced[f.pk]:
                 photos.append(LaidPhoto(url=reduced[f.pk], caption=f.caption.strip(), name=f.name))
-        pages = [photos[i : i + PHOTOS_PER_PAGE] for i in range(0, len(photos), PHOTOS_PER_PAGE)]
+        office, documents = [], []
+        for f in files:
+            if f.is_image:
+                continue
+            read = read_office(f)
+            if read is not None:
+                office.append((f, read))
+            else:
+                documents.append(f)
         blocks.append(
             RecordBlock(
                 record=record,
-                documents=[f for f in files if not f.is_image],
-                photo_pages=pages,
-                photo_count=len(photos),
+                anchor=f"{section.anchor}-record-{record.pk}",
+                documents=documents,
+                office=office,
+                photos=photos,
             )
         )
     return blocks
@@ -300,17 +318,25 @@ def _fetcher(workdir: Path):
     return PhotoFetcher(allowed_protocols=["file"])
 
 
-def build_pdf(unit: Unit, period: Period, out_file: BinaryIO | str | Path, progress: Progress | None = None) -> None:
-    """Lay the binder out as a PDF and write it to ``out_file``."""
+def build_pdf(
+    unit: Unit,
+    period: Period,
+    out_file: BinaryIO | str | Path,
+    progress: Progress | None = None,
+    *,
+    compiler: str = "",
+    reviewer: str = "",
+) -> None:
+    """Lay the binder out as a PDF and write it to ``out_file``. ``compiler`` and ``reviewer`` (编制人,
+    审核人) are printed on the cover; left empty, the cover keeps a line for each to sign."""
     with translation.override(settings.LANGUAGE_CODE):
-        _build_pdf(unit, period, out_file, progress)
+        _build_pdf(unit, period, out_file, progress, compiler=compiler, reviewer=reviewer)
 
 
-def _build_pdf(unit, period, out_file, progress) -> None:
+def _build_pdf(unit, period, out_file, progress, *, compiler: str = "", reviewer: str = "") -> None:
     fonts.require()  # refuse at once rather than print Chinese as empty boxes
     _report(progress, 1, READING)
     content = binder_content(unit, period)
-    audit = selectors.audit_unit(unit, period)
     photo_total = max(1, len({f.pk for s in content.sections for r in s.records for f in r.files.all() if f.is_image}))
     done = 0
 
@@ -331,9 +357,9 @@ def _build_pdf(unit, period, out_file, progress) -> None:
             {
                 "content": content,
                 "sections": sections,
-                "audit": audit,
-                "points_at_risk": audit.points_at_risk.quantize(Decimal("0.01")),
                 "period_label": period_label(period),
+                "compiler": compiler.strip(),
+                "reviewer": reviewer.strip(),
                 "generated": timezone.localtime(),
                 "language": translation.get_language(),
             },
@@ -359,6 +385,44 @@ def _build_pdf(unit, period, out_file, progress) -> None:
         pages = len(document.pages)
         del document
     _report(progress, 99, PDF_WRITTEN, pages=pages)
+
+
+# --- the self-check report (自查报告) ----------------------------------------------------------------
+
+
+def build_self_check_pdf(
+    unit: Unit, period: Period, out_file: BinaryIO | str | Path, progress: Progress | None = None
+) -> None:
+    """The community's own report on its binder — completeness, points at risk per section and the
+    findings to fix — kept apart from the binder the inspectors receive."""
+    with translation.override(settings.LANGUAGE_CODE):
+        _report(progress, 1, READING)
+        content = binder_content(unit, period)
+        audit = selectors.audit_unit(unit, period)
+        html = render_to_string(
+            "archives/binder/self_check.html",
+            {
+                "content": content,
+                "audit": audit,
+                "points_at_risk": audit.points_at_risk.quantize(Decimal("0.01")),
+                "period_label": period_label(period),
+                "generated": timezone.localtime(),
+                "language": translation.get_language(),
+            },
+        )
+        fonts.require()  # refuse at once rather than print Chinese as empty boxes
+        engine = weasyprint()
+        _report(progress, 60, LAYING_OUT)
+        with tempfile.TemporaryDirectory(prefix="self-check-") as workdir, _binary_out(out_file) as handle:
+            fetcher = _fetcher(Path(workdir))  # serves the shipped fonts and nothing else here
+            font_config = engine.text.fonts.FontConfiguration()
+            faces = engine.CSS(
+                string=fonts.font_face_css((fonts.SANS, fonts.SERIF)), url_fetcher=fetcher, font_config=font_config
+            )
+            engine.HTML(string=html, url_fetcher=fetcher).write_pdf(
+                handle, stylesheets=[faces], font_config=font_config
+            )
+    _report(progress, 99, WRITING_PDF)
 
 
 # --- ZIP ------------------------------------------------------------------------------------------

@@ -163,6 +163,10 @@ class SectionAudit:
     def percent(self) -> int:
         return round(100 * self.met / self.due) if self.due else 100
 
+    def unmet_by(self, day: datetime.date) -> list[SlotStatus]:
+        """The slots that have ended unmet on ``day`` (what a deduction's reason names)."""
+        return [s for s in self.slots if s.slot.end <= day and not s.met]
+
     def points_lost_by(self, day: datetime.date) -> tuple[Decimal, list[str]]:
         """What the assessment deducts on ``day``: the item's points in proportion to the slots
         that have ended unmet (a year's summary is not lost in August), and those slots' codes."""

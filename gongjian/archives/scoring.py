@@ -49,16 +49,56 @@ def losses(
                 today=month_end,
                 is_community=False,
             )
-            lost, slots = result.sections[0].points_lost_by(month_end)
+            audited = result.sections[0]
+            lost, _slots = audited.points_lost_by(month_end)
             if lost:
-                out[(unit_id, section.rule_item_id)] = (lost, _reason(section.title, slots))
+                out[(unit_id, section.rule_item_id)] = (lost, reason(section.title, audited.unmet_by(month_end)))
     return {s.rule_item_id for s in sections}, out
 
 
-def _reason(title: str, slots: list[str]) -> str:
+def period_label(period: Period) -> str:
+    """A period as the reader says it: "2026年8月" / "August 2026", "2026年第3季度" / "Q3 2026",
+    "2026年" / "2026"."""
+    from django.utils import formats
     from django.utils.translation import gettext as _
 
-    return _("Archive incomplete: %(section)s, missing in %(slots)s") % {"section": title, "slots": "、".join(slots)}
+    if period.kind == YEAR:
+        return _("the year %(year)s") % {"year": period.start.year}
+    if period.kind == QUARTER:
+        return _("Q%(quarter)s %(year)s") % {"quarter": (period.start.month - 1) // 3 + 1, "year": period.start.year}
+    return formats.date_format(period.start, "YEAR_MONTH_FORMAT")
+
+
+def join_list(items: list[str]) -> str:
+    """Items joined the reader's way: "甲、乙和丙" / "a, b and c"."""
+    from django.utils.translation import gettext as _
+
+    if len(items) <= 1:
+        return "".join(items)
+    return _("%(items)s and %(last)s") % {"items": _(", ").join(items[:-1]), "last": items[-1]}
+
+
+def reason(title: str, unmet: list[completeness.SlotStatus]) -> str:
+    """Why a unit loses an evidence item's points, as one sentence in the language of the moment:
+    "台帐资料“年度计划与总结”缺少2026年度的“年度计划”和2026年度的“年度总结”。" /
+    "The archive section “…” lacks “annual plan” for the year 2026 and …"."""
+    from django.utils.translation import gettext as _
+
+    items = []
+    for status in unmet:
+        label = period_label(status.slot)
+        what = status.requirement.description.strip()
+        item = (
+            _("“%(requirement)s” for %(period)s") % {"requirement": what, "period": label}
+            if what
+            else _("the records for %(period)s") % {"period": label}
+        )
+        if item not in items:
+            items.append(item)
+    return _("The archive section “%(section)s” lacks %(items)s.") % {
+        "section": title.strip(),
+        "items": join_list(items),
+    }
 
 
 def _records(unit_ids: list[int], year: Period, item_ids: list[int]) -> dict[int, list[completeness.RecordView]]:

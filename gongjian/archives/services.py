@@ -601,21 +601,40 @@ def collect_from_problem(problem, *, actor=None, cache: dict | None = None) -> E
     if problem.status != ProblemStatus.CLOSED or problem.closed_at is None:
         return None
     unit = Unit.objects.get(pk=problem.community_id or problem.unit_id)
-    before, after = _("Before"), _("After")
+    from gongjian.inspections.choices import ReviewOutcome
+
+    before, after, rejected = _("Before"), _("After"), _("Rectification rejected at re-check")
+
+    def caption(p) -> str:
+        if p.stage == PhotoStage.BEFORE:
+            return p.caption or f"{before}：{problem.address}"
+        # An after photo of a rectification the re-check failed shows what was NOT accepted: it is
+        # labelled so, never as "after rectification".
+        if p.rectification_id and p.rectification.outcome == ReviewOutcome.FAILED:
+            return f"{rejected}：{p.caption or problem.address}"
+        return p.caption or f"{after}：{problem.address}"
+
+    def order(p) -> int:
+        if p.stage == PhotoStage.BEFORE:
+            return 0
+        return 1 if p.rectification_id and p.rectification.outcome == ReviewOutcome.FAILED else 2
+
+    # Before photos first, then the rejected attempts, then the accepted rectification.
+    photos = sorted(
+        problem.photos.select_related("rectification").order_by("uploaded_at", "id"), key=lambda p: order(p)
+    )
     files = [
         StoredFile(
             file_name=p.file.name,
             thumbnail_name=p.thumbnail.name,
             name=f"{problem.number}-{p.stage}-{p.pk}.jpg",
-            caption=p.caption or f"{before if p.stage == PhotoStage.BEFORE else after}：{problem.address}",
+            caption=caption(p),
             taken_at=p.taken_at,
             width=p.width,
             height=p.height,
         )
-        for p in problem.photos.order_by("stage", "uploaded_at", "id")
+        for p in photos
     ]
-    # Before photos first, then after: sort key puts "after" last whatever the stage codes are.
-    files.sort(key=lambda f: f.name.split("-")[-2] != PhotoStage.BEFORE)
     closed = timezone.localtime(problem.closed_at).date()
     return _collect(
         source="problem",

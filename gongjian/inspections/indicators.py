@@ -1,13 +1,16 @@
-"""Indicator formulas (pure functions). Definitions, for a cohort of problems found in a period
-and not void (see docs/inspections.md):
+"""Indicator formulas (pure functions). Definitions, for ONE cohort — the problems found in a period
+and not void — so that numerator and denominator always count the same problems and no rate exceeds
+100 % (see docs/inspections.md; 数字城管 practice):
 
 * due (应结案)      = closed, or deadline passed by the time of evaluation
 * 结案率 close_rate          = closed / due
 * 按期结案率 on_time_close_rate = closed with the accepted rectification submitted by the deadline / due
 * 返工率 rework_rate         = due problems re-checked as failed at least once / due
 * 超期率 overdue_rate        = due problems not rectified by the deadline / due
-* 回潮率 relapse_rate        = relapses found in the period / closed
+* 回潮率 relapse_rate        = closed problems of the cohort found again afterwards (a relapse links
+                               back to them) / closed problems of the cohort
 An approved extension moves the deadline, so the problem leaves "due" until the new deadline.
+``relapses`` (relapses found in the period, whatever they relapse from) is a count, never divided.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ class CohortCounts:
     closed_on_time: int = 0
     reworked: int = 0
     overdue: int = 0
-    relapses: int = 0
+    relapses: int = 0  # relapses found in the period (a count, shown as such)
     void: int = 0
+    relapsed: int = 0  # closed problems of the cohort that relapsed afterwards (回潮率's numerator)
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -57,8 +61,51 @@ def rates(counts: CohortCounts) -> Rates:
         on_time_close_rate=percent(counts.closed_on_time, counts.due),
         rework_rate=percent(counts.reworked, counts.due),
         overdue_rate=percent(counts.overdue, counts.due),
-        relapse_rate=percent(counts.relapses, counts.closed),
+        relapse_rate=percent(counts.relapsed, counts.closed),
     )
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One rate's written definition: shown on hover wherever the rate appears (stats pages,
+    bulletins) and in docs/inspections.md."""
+
+    key: str
+    name: str
+    numerator: str
+    denominator: str
+
+    @property
+    def text(self) -> str:
+        return _(
+            "%(name)s = %(numerator)s ÷ %(denominator)s, over the problems found in the period (void ones left out)"
+        ) % {
+            "name": self.name,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+        }
+
+
+def definitions() -> dict[str, Definition]:
+    """The definitions by rate key (translated in the reader's language)."""
+    due = _("problems due (closed, or past their deadline)")
+    closed = _("problems closed")
+    return {
+        "close_rate": Definition("close_rate", _("Close rate"), closed, due),
+        "on_time_close_rate": Definition(
+            "on_time_close_rate",
+            _("On-time close rate"),
+            _("problems closed with the rectification in by the deadline"),
+            due,
+        ),
+        "rework_rate": Definition("rework_rate", _("Rework rate"), _("due problems sent back at least once"), due),
+        "overdue_rate": Definition(
+            "overdue_rate", _("Overdue rate"), _("due problems not rectified by the deadline"), due
+        ),
+        "relapse_rate": Definition(
+            "relapse_rate", _("Relapse rate"), _("closed problems found again afterwards"), closed
+        ),
+    }
 
 
 @dataclass(frozen=True)

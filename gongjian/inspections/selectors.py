@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -237,6 +237,13 @@ def cohort_aggregates(as_of: datetime.datetime) -> dict:
         "reworked": Count("id", filter=due & Q(rework_count__gt=0)),
         "overdue": Count("id", filter=due & ~on_time),
         "relapses": Count("id", filter=not_void & Q(relapse_of__isnull=False)),
+        # 回潮率's numerator, over the same cohort as its denominator (closed): closed problems that a
+        # later relapse links back to.
+        "relapsed": Count(
+            "id",
+            filter=Q(status=ProblemStatus.CLOSED)
+            & Exists(Problem.objects.filter(relapse_of=OuterRef("pk")).exclude(status=ProblemStatus.VOID)),
+        ),
     }
 
 
@@ -251,13 +258,21 @@ class ProblemStats:
     by_street: list[dict]
     by_community: list[dict]
     trend: list[dict]
+    # The day the figures run to while the month is still in progress (labelled 截至 D 日), else None.
+    as_of_day: datetime.date | None = None
 
 
 def _period_label(month: datetime.date) -> str:
     today = timezone.localdate()
     if (month.year, month.month) == (today.year, today.month):
-        return _("This month")
+        return as_of_label(today)
     return _("In %(month)s/%(year)s") % {"year": month.year, "month": month.month}
+
+
+def as_of_label(day: datetime.date) -> str:
+    """A month in progress: "截至12月6日" / "Up to 6 December"-style, so a partial month's figures are
+    never read as the whole month's."""
+    return _("Up to %(month)s/%(day)s") % {"month": day.month, "day": day.day}
 
 
 def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = None) -> ProblemStats:
@@ -293,6 +308,7 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
         by_street=by_street,
         by_community=by_community,
         trend=trend,
+        as_of_day=timezone.localtime(as_of).date() if as_of < end else None,
     )
 
 

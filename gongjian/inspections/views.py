@@ -23,7 +23,7 @@ from gongjian.core.exporters import describe_filters, private_image_response
 from gongjian.core.filtering import apply_filter
 from gongjian.core.jobs.exports import INVALID_QUERY, export_response
 from gongjian.core.jobs.runner import JobRefused
-from gongjian.inspections import selectors, services
+from gongjian.inspections import indicators, selectors, services
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.exporters import ProblemExcelExporter
 from gongjian.inspections.filters import ProblemFilterForm, StatsFilterForm
@@ -326,7 +326,15 @@ def problem_stats(request):
         "trend": stats.trend,
         "labels": {"found": _("Found"), "closed": _("Closed")},
     }
-    return render(request, "inspections/stats.html", {"form": form, "stats": stats, "chart": chart, "month": month})
+    context = {
+        "form": form,
+        "stats": stats,
+        "chart": chart,
+        "month": month,
+        "definitions": indicators.definitions(),
+        "as_of": selectors.as_of_label(stats.as_of_day) if stats.as_of_day else "",
+    }
+    return render(request, "inspections/stats.html", context)
 
 
 @login_required

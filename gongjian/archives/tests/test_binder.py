@@ -135,16 +135,45 @@ def pdf(year, tmp_path):
     path = tmp_path / "binder.pdf"
     seen = []
     binder.build_pdf(year.unit, YEAR, path, progress=lambda percent, stage: seen.append((percent, stage)))
+    # Kept, with its pages drawn, for a person to look at (var/test-artefacts/binder/).
+    from gongjian.documents.tests.layout import artefacts_dir, pdf_to_pngs
+
+    keep = artefacts_dir("binder")
+    shutil.copy(path, keep / "binder.pdf")
+    pdf_to_pngs(path, keep, "binder")
     return path, pdf_pages(path), seen
 
 
-def test_the_pdf_opens_with_a_cover_naming_the_unit_the_period_and_its_completeness(pdf):
+def test_the_pdf_opens_with_a_cover_naming_the_unit_the_period_compiler_reviewer_and_date(pdf):
     path, pages, _seen = pdf
     assert path.read_bytes().startswith(b"%PDF")
     cover = pages[0]
     assert "甲一社区" in cover and "测试市 测试区 甲街道 甲一社区" in cover
     assert "2026" in cover
-    assert re.search(r"\d+%", cover)
+    assert "编制人" in cover and "审核人" in cover and "日期" in cover
+    assert re.search(r"20\d\d-\d\d-\d\d", cover)
+
+
+def test_the_names_given_for_compiler_and_reviewer_are_on_the_cover(year, tmp_path):
+    path = tmp_path / "signed.pdf"
+    binder.build_pdf(year.unit, YEAR, path, compiler="王小明", reviewer="李主任")
+    cover = pdf_pages(path)[0]
+    assert re.search(r"编制人\s+王小明", cover) and re.search(r"审核人\s+李主任", cover)
+
+
+def test_internal_metrics_never_reach_the_binder_the_inspectors_receive(pdf, year, tmp_path):
+    """GIVEN the same year WHEN the binder and the self-check report are made THEN completeness and
+    points at risk are in the self-check report only."""
+    _path, pages, _seen = pdf
+    text = "\n".join(pages)
+    for internal in ("完整率", "完整度", "失分风险", "可能失分", "%"):
+        assert internal not in text, internal
+    report = tmp_path / "self-check.pdf"
+    binder.build_self_check_pdf(year.unit, YEAR, report)
+    checked = "\n".join(pdf_pages(report))
+    assert "自查报告" in checked and "甲一社区" in checked
+    assert re.search(r"\d+%", checked)
+    assert "不随台帐资料报送检查" in checked
 
 
 @pytest.mark.usefixtures("no_system_fonts")
@@ -189,24 +218,66 @@ def test_a_record_counting_for_two_items_appears_in_both_sections(pdf):
     assert text.count("年中推进会暨计划调整") >= 2
 
 
-def test_photos_are_two_to_a_page_with_their_captions_and_a_marker_where_the_caption_is_missing(pdf):
+def test_photos_follow_their_record_on_the_same_page_with_captions_and_a_marker_where_one_is_missing(pdf):
     path, pages, _seen = pdf
     images = images_per_page(path)
     assert sum(images.values()) == 6  # every photo once, whatever section it is in
-    assert max(images.values()) == 2
-    pages_with_photos = sorted(images)
-    march_pages = [n for n in pages_with_photos if "三月共建例会" in pages[n - 1]]
-    assert [images[n] for n in march_pages] == [2, 1]
-    first, second = (pages[n - 1] for n in march_pages)
-    assert "会场全景" in first and "签到表" in first
-    assert "［无照片说明］" in second  # the marker, in the binder's language (Chinese)
+    assert max(images.values()) <= 3
+    heading = next(n for n, text in enumerate(pages, start=1) if "三月共建例会" in text and "会议研究了" in text)
+    # The record's text and its first photo share a page: no page left half empty before the photos.
+    assert images.get(heading, 0) >= 1
+    assert "会场全景" in pages[heading - 1]
+    text = "\n".join(pages)
+    assert "签到表" in text
+    assert "［无照片说明］" in text  # the marker, in the binder's language (Chinese)
+
+
+def test_the_contents_list_every_record_with_the_page_it_is_on(pdf, year):
+    _path, pages, _seen = pdf
+    toc = pages[1]
+    for title in ("三月共建例会", "四月共建例会", "四支队伍花名册", "年中推进会暨计划调整"):
+        match = re.search(r"\d{4}-\d{2}-\d{2}\s*" + re.escape(title) + r"[ .]*?(\d+)\s*$", toc, re.M)
+        assert match, f"{title} not in the contents:\n{toc}"
+        assert title in pages[int(match.group(1)) - 1]
+
+
+def test_excel_and_word_evidence_is_printed_as_its_content(people, small_city, year, tmp_path):
+    """GIVEN the roster as an Excel file and a plan as a Word file with a table
+    THEN the binder prints their cells and paragraphs, not only their names."""
+    from docx import Document
+
+    from gongjian.archives.models import Evidence
+
+    document = Document()
+    document.add_paragraph("二〇二六年社区共建工作计划")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "月份", "重点工作"
+    table.cell(1, 0).text, table.cell(1, 1).text = "三月", "楼道堆物清理"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    roster = Evidence.objects.get(pk=year.roster.pk)
+    record(
+        people.community_worker,
+        year.unit,
+        roster.rule_items.first().ruleset,
+        code="3.3",
+        kind=EvidenceKind.DOCUMENT,
+        day=datetime.date(2026, 2, 2),
+        title="年度工作计划",
+        files=[FileIn(name="工作计划.docx", data=buffer.getvalue())],
+    )
+    path = tmp_path / "office.pdf"
+    binder.build_pdf(year.unit, YEAR, path)
+    text = re.sub(r"\s+", "", "\n".join(pdf_pages(path)))
+    assert "张三" in text and "志愿者" in text  # the roster's cells
+    assert "二〇二六年社区共建工作计划" in text and "楼道堆物清理" in text  # the plan's paragraph and table
 
 
 def test_the_chinese_text_read_back_from_the_pdf_is_what_was_filed(pdf):
     _path, pages, _seen = pdf
     text = re.sub(r"\s+", "", "\n".join(pages))
     assert re.sub(r"\s+", "", MEETING_TEXT) in text
-    assert "花名册.xlsx" in text  # a non-image file is listed by name
+    assert "花名册.xlsx" in text  # an Excel file is headed by its name
 
 
 def test_every_page_after_the_cover_has_the_running_header_and_a_page_number(pdf):
@@ -357,3 +428,16 @@ def test_markup_and_control_characters_in_a_record_are_printed_as_text_in_the_pd
     binder.build_pdf(small_city.community_a1, YEAR, path)
     text = "\n".join(pdf_pages(path))
     assert "<b>加粗</b>" in text and "<script>alert(1)</script>" in text
+
+
+def test_the_command_makes_the_self_check_report_and_a_signed_binder(year, tmp_path):
+    from django.core.management import call_command
+
+    report = tmp_path / "self-check.pdf"
+    call_command("binder", unit=str(year.unit.pk), period="2026", format="self-check", output=str(report))
+    assert "自查报告" in "\n".join(pdf_pages(report))
+    signed = tmp_path / "binder.pdf"
+    call_command(
+        "binder", unit=str(year.unit.pk), period="2026", output=str(signed), compiler="王小明", reviewer="李主任"
+    )
+    assert "王小明" in pdf_pages(signed)[0]

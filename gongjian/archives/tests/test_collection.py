@@ -83,3 +83,27 @@ def test_nothing_is_collected_before_a_template_asks_for_it(people, small_city):
     closed_problem(people, small_city.compound_a1)
     assert services.collect_pending() == 0
     assert not Evidence.objects.exists()
+
+
+def test_photos_of_a_rectification_the_recheck_rejected_are_labelled_rejected_not_after(
+    people, small_city, template, django_capture_on_commit_callbacks
+):
+    """GIVEN a problem whose first rectification failed the re-check and whose second passed
+    THEN its record labels the first attempt's photo as rejected, between the before and after photos."""
+    import datetime
+
+    from gongjian.inspections.tests.test_services import TUE_10, rectify, report, review
+
+    with django_capture_on_commit_callbacks(execute=True):
+        problem = report(people.inspector, small_city.compound_a1, code="06036", now=TUE_10)
+        rectify(people.city_admin, problem, now=TUE_10 + datetime.timedelta(hours=1))
+        review(people.inspector, problem, passed=False, note="仍有杂物", now=TUE_10 + datetime.timedelta(hours=2))
+        rectify(people.city_admin, problem, now=TUE_10 + datetime.timedelta(hours=3))
+        review(people.inspector, problem, passed=True, now=TUE_10 + datetime.timedelta(hours=4))
+    evidence = Evidence.objects.get(source="problem", source_id=problem.pk, is_current=True)
+    captions = [f.caption for f in evidence.files.order_by("position")]
+    assert len(captions) == 3
+    assert not captions[0].startswith("整改复查未通过")  # the before photo
+    assert captions[1].startswith("整改复查未通过")
+    assert not captions[2].startswith("整改复查未通过")
+    assert sum("整改复查未通过" in c for c in captions) == 1

@@ -38,7 +38,10 @@ def test_evidence_items_are_scored_from_the_archive(people, small_city):
     assert kept.score == Decimal("6.00") and not kept.deductions.exists()
     assert lost.score == Decimal("0.00")
     line = lost.deductions.get()
-    assert line.source == DeductionSource.ARCHIVE and line.points == Decimal("6.00") and "2026-03" in line.reason
+    assert line.source == DeductionSource.ARCHIVE and line.points == Decimal("6.00")
+    # One sentence naming the section, what is missing and the month, in the language of the moment.
+    assert "一、共建例会" in line.reason and ("March 2026" in line.reason or "2026年3月" in line.reason)
+    assert line.reason.endswith((".", "。"))
 
 
 def test_a_meeting_with_an_uncaptioned_photo_does_not_keep_the_points(people, small_city):

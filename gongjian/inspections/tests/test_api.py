@@ -5,6 +5,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
@@ -625,6 +626,12 @@ def march(small_city):
 IN_MARCH = at(2026, 3, 20, 12)  # "this month" is March 2026, so no ?month= is needed
 
 
+def as_of(moment: datetime.datetime) -> str:
+    """A month in progress is labelled up to the day (截至 D 日)."""
+    local = timezone.localtime(moment)
+    return gettext("Up to %(month)s/%(day)s") % {"month": local.month, "day": local.day}
+
+
 def stats(user, **params):
     """GET the statistics with the clock in March 2026."""
     with mock.patch("django.utils.timezone.now", return_value=IN_MARCH):
@@ -652,6 +659,7 @@ def test_stats_give_the_total_the_categories_largest_first_and_the_rates(people,
         "reworked": 0,
         "overdue": 8,
         "relapses": 0,
+        "relapsed": 0,
     }
     # Every one is open and past its deadline (found by 12 March, two days each).
     assert body["close_rate"] == 0.0
@@ -675,7 +683,7 @@ def test_stats_for_a_unit_cover_its_subtree_and_say_it_in_a_sentence(people, sma
     expected = gettext(
         "%(period)s %(total)s problems were found, of which %(name)s %(count)s, %(share)s%%, "
         "the most of all categories."
-    ) % {"period": gettext("This month"), "total": 6, "name": "乱堆杂物", "count": 3, "share": "50.0"}
+    ) % {"period": as_of(IN_MARCH), "total": 6, "name": "乱堆杂物", "count": 3, "share": "50.0"}
     assert body["sentence"] == expected
 
 
@@ -701,7 +709,7 @@ def test_stats_count_only_what_the_caller_may_see(people, march):
     assert [row["name"] for row in liaison["by_community"]] == ["乙一社区"]
     outsider = stats(people.outsider)
     assert (outsider["total"], outsider["by_category"], outsider["by_street"]) == (0, [], [])
-    assert outsider["sentence"] == gettext("%(period)s no problems were found.") % {"period": gettext("This month")}
+    assert outsider["sentence"] == gettext("%(period)s no problems were found.") % {"period": as_of(IN_MARCH)}
 
 
 @pytest.mark.parametrize("month", ["2026-13", "2026-3-1", "March", "202603"])
@@ -730,7 +738,10 @@ def test_stats_without_a_month_are_for_this_month_in_beijing(people):
     ):
         body = client_for(people.city_admin).get(f"{PROBLEMS}stats/").json()
     assert body["month"] == "2026-06"
-    assert body["sentence"] == gettext("%(period)s no problems were found.") % {"period": gettext("This month")}
+    # The month has just begun: its figures run to 1 June (截至6月1日).
+    assert body["sentence"] == gettext("%(period)s no problems were found.") % {
+        "period": gettext("Up to %(month)s/%(day)s") % {"month": 6, "day": 1}
+    }
 
 
 # --- categories -----------------------------------------------------------------------------------------------------

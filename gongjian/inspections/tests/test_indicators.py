@@ -65,14 +65,38 @@ def test_percent_of_nothing_is_none_not_zero(whole):
 
 
 def test_rates_divide_by_due_and_the_relapse_rate_by_closed():
-    counts = CohortCounts(found=10, due=8, closed=6, closed_on_time=4, reworked=2, overdue=3, relapses=1, void=2)
+    counts = CohortCounts(
+        found=10, due=8, closed=6, closed_on_time=4, reworked=2, overdue=3, relapses=5, void=2, relapsed=1
+    )
     assert rates(counts) == Rates(
         close_rate=Decimal("75.0"),  # 6 / 8
         on_time_close_rate=Decimal("50.0"),  # 4 / 8
         rework_rate=Decimal("25.0"),  # 2 / 8
         overdue_rate=Decimal("37.5"),  # 3 / 8
-        relapse_rate=Decimal("16.7"),  # 1 / 6
+        relapse_rate=Decimal("16.7"),  # 1 closed problem found again / 6 closed (the 5 relapses found are a count)
     )
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        CohortCounts(found=3, due=3, closed=1, relapses=3, relapsed=1),
+        CohortCounts(found=9, due=9, closed=9, closed_on_time=9, reworked=9, overdue=9, relapses=40, relapsed=9),
+        CohortCounts(found=1, due=1, closed=1, relapses=7, relapsed=1),
+    ],
+)
+def test_no_rate_exceeds_a_hundred_percent_whatever_was_found_in_the_month(counts):
+    assert all(value <= 100 for value in rates(counts).as_dict().values() if value is not None)
+
+
+def test_every_rate_has_a_written_definition_with_its_numerator_and_denominator():
+    from gongjian.inspections.indicators import definitions
+
+    with translation.override("en"):
+        found = definitions()
+    assert set(found) == set(rates(CohortCounts()).as_dict())
+    assert "÷" in found["relapse_rate"].text and found["relapse_rate"].denominator == "problems closed"
+    assert found["on_time_close_rate"].denominator == found["overdue_rate"].denominator
 
 
 def test_nothing_due_leaves_every_rate_but_relapse_unknown():

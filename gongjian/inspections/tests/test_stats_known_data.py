@@ -9,7 +9,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from gongjian.accounts.access import actor_for
@@ -155,10 +155,12 @@ def test_a_month_with_nothing_found_says_so(people, hundred):
     assert set(stats.rates.as_dict().values()) == {None}
 
 
-def test_the_current_month_is_called_this_month(people, small_city):
+def test_the_current_month_is_labelled_up_to_today(people, small_city):
     ProblemFactory(unit=small_city.compound_a1, category=Category.objects.get(code="06036"), found_at=at(2026, 5, 3))
     stats = stats_for(people.city_admin, month=datetime.date(2026, 5, 1))
-    assert stats.sentence.startswith(gettext("This month"))
+    today = timezone.localdate()
+    assert stats.sentence.startswith(gettext("Up to %(month)s/%(day)s") % {"month": today.month, "day": today.day})
+    assert stats.as_of_day == today
 
 
 # --- the rates, on a cohort worked out by hand ----------------------------------------------------------------------
@@ -238,7 +240,7 @@ def test_the_cohort_is_what_its_description_says(cohort):
 
 def test_the_counts_of_the_cohort(people, cohort):
     assert stats_for(people.city_admin).counts == CohortCounts(
-        found=7, due=6, closed=3, closed_on_time=2, reworked=1, overdue=3, relapses=1, void=1
+        found=7, due=6, closed=3, closed_on_time=2, reworked=1, overdue=3, relapses=1, void=1, relapsed=1
     )
 
 
@@ -249,7 +251,7 @@ def test_the_rates_of_the_cohort(people, cohort):
         "on_time_close_rate": Decimal("33.3"),  # 2 / 6
         "rework_rate": Decimal("16.7"),  # 1 / 6
         "overdue_rate": Decimal("50.0"),  # 3 / 6
-        "relapse_rate": Decimal("33.3"),  # 1 / 3
+        "relapse_rate": Decimal("33.3"),  # B, closed, relapsed as G / 3 closed
     }
 
 

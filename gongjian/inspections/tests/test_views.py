@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
+from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
@@ -648,9 +649,29 @@ def test_the_stats_page_says_the_sentence(people, march):
     expected = gettext(
         "%(period)s %(total)s problems were found, of which %(name)s %(count)s, %(share)s%%, "
         "the most of all categories."
-    ) % {"period": gettext("This month"), "total": 3, "name": "乱堆杂物", "count": 2, "share": "66.7"}
+    ) % {
+        "period": gettext("Up to %(month)s/%(day)s") % {"month": 3, "day": 20},
+        "total": 3,
+        "name": "乱堆杂物",
+        "count": 2,
+        "share": "66.7",
+    }
     assert stats.sentence == expected
     assert f'<p class="lead summary-sentence">{expected}</p>' in html(response)
+
+
+def test_a_month_in_progress_is_labelled_up_to_today_and_every_rate_explains_itself(people, march):
+    """GIVEN the month of March still running on the 20th
+    WHEN the stats page is read in Chinese
+    THEN it says 截至3月20日, and each rate's label carries its definition on hover."""
+    with mock.patch("django.utils.timezone.now", return_value=at(2026, 3, 20, 12)), translation.override("zh-hans"):
+        response = signed_in(people.street_officer).get("/problems/stats/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        page = html(response)
+    assert "截至3月20日" in page
+    assert 'title="回潮率 = 回潮数（已结案问题此后又被发现同类问题的） ÷ 结案数' in page
+    assert 'title="按期结案率 = 按期结案数（整改在期限内提交并通过复查） ÷ 应结案数' in page
+    finished = signed_in(people.street_officer).get("/problems/stats/?month=2026-02")
+    assert "截至" not in html(finished) and finished.context["stats"].as_of_day is None
 
 
 def test_the_stats_page_for_a_unit(people, small_city, march):

@@ -1,4 +1,5 @@
-"""python manage.py binder --unit ID --period 2026 [--format pdf|zip] --output FILE
+"""python manage.py binder --unit ID --period 2026 [--format pdf|zip|self-check] --output FILE
+                          [--compiler NAME --reviewer NAME]
 
 Makes one unit's binder for a period straight from the shell (as the system, no user's scope):
 the same builders the background jobs use. Prints what it made: pages, size and seconds."""
@@ -23,10 +24,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--unit", required=True, help="the unit's id (or its code)")
         parser.add_argument("--period", required=True, help='"2026", "2026-Q3" or "2026-07"')
-        parser.add_argument("--format", choices=["pdf", "zip"], default="pdf")
+        parser.add_argument(
+            "--format",
+            choices=["pdf", "zip", "self-check"],
+            default="pdf",
+            help="pdf: the binder for inspectors; zip: its original files; self-check: the unit's own report",
+        )
+        parser.add_argument("--compiler", default="", help="编制人, printed on the binder's cover")
+        parser.add_argument("--reviewer", default="", help="审核人, printed on the binder's cover")
         parser.add_argument("--output", required=True, help="the file to write")
 
-    def handle(self, *args, unit, period, format, output, **options):
+    def handle(self, *args, unit, period, format, output, compiler="", reviewer="", **options):
         try:
             chosen = periods.parse(period)
         except ValueError:
@@ -41,7 +49,13 @@ class Command(BaseCommand):
         path = Path(output)
         if not path.parent.is_dir():
             raise CommandError(_("The folder %(folder)s does not exist.") % {"folder": path.parent})
-        build = binder.build_pdf if format == "pdf" else binder.build_zip
+        if format == "pdf":
+
+            def build(unit, period, out):
+                binder.build_pdf(unit, period, out, compiler=compiler, reviewer=reviewer)
+
+        else:
+            build = binder.build_zip if format == "zip" else binder.build_self_check_pdf
         start = time.perf_counter()
         tmp = path.with_name(path.name + ".part")
         try:
@@ -51,7 +65,7 @@ class Command(BaseCommand):
             tmp.unlink(missing_ok=True)
         seconds = time.perf_counter() - start
         figures = [f"{path}", f"{path.stat().st_size / 1e6:.1f} MB", f"{seconds:.1f} s"]
-        pages = pdf_pages(path) if format == "pdf" else None
+        pages = pdf_pages(path) if format != "zip" else None
         if pages:
             figures.insert(1, f"{pages} pages")
         self.stdout.write(self.style.SUCCESS(f"{found.name} {chosen.code} {format}: " + ", ".join(figures)))

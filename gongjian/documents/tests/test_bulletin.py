@@ -29,17 +29,12 @@ from PIL import Image, ImageChops
 
 from gongjian.accounts.access import actor_for
 from gongjian.assessments import bulletin, rulespec, services
-from gongjian.assessments.bulletin import (
-    BulletinData,
-    BulletinDocx,
-    BulletinNotReady,
-    BulletinPdf,
-    Paragraph,
-    Run,
-    bulletin_data,
-)
+from gongjian.assessments.bulletin import BulletinData, BulletinDocx, BulletinNotReady, BulletinPdf, bulletin_data
 from gongjian.assessments.models import Assessment
 from gongjian.core.fonts import FontsMissing
+from gongjian.documents import charts, text
+from gongjian.documents.blocks import Paragraph, Run
+from gongjian.documents.models import DocumentNumber, DocumentSequence
 from gongjian.inspections.models import Category
 from gongjian.inspections.tests.factories import ProblemFactory, at
 from gongjian.testing.fonts import pdf_fonts
@@ -263,7 +258,7 @@ def test_a_reader_of_the_city_gets_the_same_bulletin_and_the_outsider_a_404(peop
     [(10, 6, "比上月增加4处"), (3, 5, "比上月减少2处"), (4, 4, "与上月持平"), (0, 0, "与上月持平")],
 )
 def test_count_changes_are_said_as_in_a_report(now, before, said):
-    assert bulletin.count_change(now, before) == said
+    assert text.count_change(now, before) == said
 
 
 @pytest.mark.parametrize(
@@ -277,24 +272,24 @@ def test_count_changes_are_said_as_in_a_report(now, before, said):
     ],
 )
 def test_rate_changes_are_said_in_percentage_points(now, before, said):
-    assert bulletin.points_change(now, before) == said
+    assert text.points_change(now, before) == said
 
 
 @pytest.mark.parametrize(("n", "said"), [(1, "一"), (9, "九"), (10, "十"), (12, "十二"), (20, "二十"), (23, "二十三")])
 def test_headings_are_numbered_in_chinese(n, said):
-    assert bulletin.chinese_number(n) == said
+    assert text.chinese_number(n) == said
 
 
 def test_dates_and_rates_are_written_with_arabic_digits():
-    assert bulletin.date_text(datetime.date(2026, 8, 31)) == "2026年8月31日"
-    assert bulletin.date_text(datetime.date(2026, 10, 1)) == "2026年10月1日"
-    assert bulletin.percent_text(Decimal("0.955")) == "95.50%"
-    assert bulletin.percent_text(Decimal("0.833333")) == "83.33%"
+    assert text.date_text(datetime.date(2026, 8, 31)) == "2026年8月31日"
+    assert text.date_text(datetime.date(2026, 10, 1)) == "2026年10月1日"
+    assert text.percent_text(Decimal("0.955")) == "95.50%"
+    assert text.percent_text(Decimal("0.833333")) == "83.33%"
 
 
 def test_a_long_title_breaks_after_a_whole_phrase_with_the_shorter_line_below():
-    assert bulletin.title_lines(TITLE) == ("关于2026年8月社区共建工作", "考核情况的通报")
-    assert bulletin.title_lines("关于考核的通报") == ("关于考核的通报",)
+    assert text.title_lines(TITLE) == ("关于2026年8月社区共建工作", "考核情况的通报")
+    assert text.title_lines("关于考核的通报") == ("关于考核的通报",)
 
 
 # --- charts ---------------------------------------------------------------------------------------------------------
@@ -305,11 +300,11 @@ def test_charts_are_pngs_drawn_with_the_shipped_chinese_font(data):
     for png in data.figures.values():
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG" and image.width > 1000
-    assert bulletin.chart_font_family() == "Noto Sans SC"
+    assert charts.chart_font_family() == "Noto Sans SC"
 
 
 def test_a_chart_draws_every_chinese_glyph_with_no_missing_glyph_warning(recwarn):
-    png = bulletin.trend_chart([(JULY, {"community": Decimal("0.9")}), (AUGUST, {"community": None})])
+    png = charts.trend_chart([(JULY, {"community": Decimal("0.9")}), (AUGUST, {"community": None})])
     assert png.startswith(b"\x89PNG")
     assert not [w for w in recwarn if "missing from font" in str(w.message)]
 
@@ -317,7 +312,7 @@ def test_a_chart_draws_every_chinese_glyph_with_no_missing_glyph_warning(recwarn
 def test_without_the_shipped_fonts_a_chart_is_refused_with_a_clear_message(settings, tmp_path):
     settings.FONT_DIR = tmp_path
     with pytest.raises(FontsMissing) as refused:
-        bulletin.trend_chart([(JULY, {"community": Decimal("0.9")})])
+        charts.trend_chart([(JULY, {"community": Decimal("0.9")})])
     assert str(tmp_path) in refused.value.message and "NotoSansSC-Regular.ttf" in refused.value.message
 
 
@@ -515,3 +510,51 @@ def test_the_command_refuses_an_unknown_or_unpublished_month(small_city, people,
     with pytest.raises(CommandError, match="2026-09"):
         call_command("bulletin", "--month", "2026-09", "--output", str(out))
     assert not out.exists()
+
+
+# --- the document number and the draft ------------------------------------------------------------------------------
+
+
+def test_a_published_bulletin_is_numbered_once_and_the_number_stands_under_the_masthead(august, settings):
+    settings.DOCUMENT_ORGAN_PREFIX = "测三创办"
+    first = bulletin_data(august)
+    assert first.number == "测三创办〔2026〕1号" and not first.draft
+    assert bulletin_data(august).number == first.number  # issued again: the same number
+    assert DocumentNumber.objects.filter(assessment=august).count() == 1
+    document = Document(io.BytesIO(BulletinDocx(august).render().content))
+    texts = [p.text.replace("\n", "") for p in document.paragraphs]
+    assert texts.index("测试市三创工作领导小组办公室") < texts.index("测三创办〔2026〕1号") < texts.index(TITLE)
+
+
+def test_numbers_run_per_organ_and_year(city_with_months):
+    july, august = city_with_months
+    assert bulletin_data(august).number == "测试三创办〔2026〕1号"  # the city's name without 市
+    assert bulletin_data(july).number == "测试三创办〔2026〕2号"
+    assert DocumentSequence.objects.get(prefix="测试三创办", year=2026).last == 2
+
+
+def test_the_city_office_drafts_a_computed_month_for_sign_off_and_no_one_else_may(small_city, people):
+    admin = people.city_admin
+    known = set(Category.objects.values_list("code", flat=True))
+    services.ruleset_create(
+        user=admin, city=small_city.city, spec=rulespec.parse_ruleset(RULES, known_categories=known)
+    )
+    assessment = services.assessment_create(user=admin, city=small_city.city, month=AUGUST)
+    with pytest.raises(BulletinNotReady):  # nothing computed yet
+        bulletin_data(assessment, actor=actor_for(admin), draft=True)
+    services.assessment_compute(user=admin, assessment=assessment)
+    assessment.refresh_from_db()
+    draft = bulletin_data(assessment, actor=actor_for(admin), draft=True)
+    assert draft.draft and draft.number == "测试三创办〔2026〕\u3000\u3000号"
+    assert draft.filename_stem.endswith("（征求意见稿）")
+    assert not DocumentNumber.objects.exists()
+    document = Document(io.BytesIO(BulletinDocx(assessment, data=draft).render().content))
+    assert document.paragraphs[0].text == "征求意见稿"
+    for reader in (people.community_worker, people.outsider):
+        with pytest.raises(Http404):
+            bulletin_data(assessment, actor=actor_for(reader), draft=True)
+
+
+def test_a_published_month_has_no_draft_any_more(august, people):
+    with pytest.raises(BulletinNotReady):
+        bulletin_data(august, actor=actor_for(people.city_admin), draft=True)

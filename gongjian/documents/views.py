@@ -1,0 +1,66 @@
+"""Pages of the documents app: the bulletin's draft for sign-off, and the leader's speech draft."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from gongjian.accounts.access import Perm, actor_for, can_on_unit
+from gongjian.archives import periods
+from gongjian.assessments import selectors as assessment_selectors
+from gongjian.assessments.views import _month
+from gongjian.core.exporters import ExportResult, download_response
+from gongjian.documents.bulletin import BulletinDocx, BulletinNotReady, BulletinPdf
+from gongjian.documents.speech import compose_speech
+from gongjian.documents.speech_facts import speech_allowed, speech_facts
+from gongjian.documents.word import DOCX, SpeechDocxWriter
+
+
+@login_required
+def bulletin_draft(request, month: str, fmt: str):
+    """The bulletin of a computed month marked 征求意见稿, for the leader's sign-off before publication:
+    the city office only (anyone else: 404)."""
+    exporters = {"docx": BulletinDocx, "pdf": BulletinPdf}
+    if fmt not in exporters:
+        raise Http404
+    actor = actor_for(request.user)
+    assessment = assessment_selectors.assessment_get(actor=actor, month=_month(month))
+    if not can_on_unit(actor, Perm.ASSESSMENT_MANAGE, assessment.city_id):
+        raise Http404
+    try:
+        result = exporters[fmt](assessment, actor=actor, draft=True).render()
+    except BulletinNotReady as refusal:
+        messages.error(request, refusal.message)
+        return redirect("assessments:month", month=month)
+    return download_response(result)
+
+
+@login_required
+def speech(request):
+    """The leader's speech draft for a month, quarter or year (``?period=2026-08``, ``2026-Q3``,
+    ``2026``): every sentence links to the page its figure comes from; ``?format=docx`` downloads the
+    Word draft. The city office and the city's leaders only (anyone else: 404)."""
+    actor = actor_for(request.user)
+    city = assessment_selectors.city_of(actor)
+    if city is None or not speech_allowed(actor, city.pk):
+        raise Http404
+    today = timezone.localdate()
+    code = (request.GET.get("period") or f"{today:%Y-%m}").strip()
+    try:
+        period = periods.parse(code)
+    except ValueError:
+        context = {
+            "period_code": code,
+            "error": _("%(value)s is not a period: write 2026-08, 2026-Q3 or 2026.") % {"value": code},
+        }
+        return render(request, "documents/speech.html", context, status=400)
+    with translation.override("zh-hans"):
+        draft = compose_speech(speech_facts(city=city, period=period))
+    if request.GET.get("format") == "docx":
+        content = SpeechDocxWriter(draft).build()
+        return download_response(ExportResult(f"{draft.filename_stem}.docx", DOCX, content))
+    return render(request, "documents/speech.html", {"speech": draft, "period_code": period.code})
