@@ -37,6 +37,7 @@ SECRET_KEY = "gongjian-test-secret"
 class S3Server:
     endpoint_url: str
     process: subprocess.Popen
+    log_path: Path | None = None
 
     def client(self):
         import boto3
@@ -138,7 +139,7 @@ def start_moto(port: int | None = None, *, log_path: Path | None = None) -> S3Se
             tail = log_path.read_text(errors="replace")[-600:]
             raise RuntimeError(f"moto_server exited with status {process.returncode}: {tail.strip()}")
         if _answers(url + "/"):
-            return S3Server(endpoint_url=url, process=process)
+            return S3Server(endpoint_url=url, process=process, log_path=log_path)
         time.sleep(0.2)
     stop_moto(process)
     raise RuntimeError(f"moto_server did not answer on {url} within {START_TIMEOUT_SECONDS} s (log: {log_path})")
@@ -181,6 +182,8 @@ def s3_server(request):
     _say(request.config, f"S3 tests: local S3 server (moto) at {server.endpoint_url}")
     yield server
     stop_moto(server.process)
+    if server.log_path:
+        server.log_path.unlink(missing_ok=True)
 
 
 @pytest.fixture

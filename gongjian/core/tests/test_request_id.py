@@ -150,6 +150,9 @@ def test_json_logs_are_chosen_by_LOG_FORMAT(monkeypatch):
         importlib.reload(settings_module)
 
 
+# A transactional test: the worker checks its connection between jobs as a real one does, and on
+# PostgreSQL would close the connection of a test wrapped in a transaction.
+@pytest.mark.django_db(transaction=True)
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
 def test_a_job_on_the_database_queue_logs_with_the_id_of_the_request_that_enqueued_it():
     """GIVEN a job enqueued during request "req-job-7"
