@@ -199,6 +199,8 @@ BINDER_MAX_ATTEMPTS = env_int("BINDER_MAX_ATTEMPTS", 2)
 # The assessment's evidence items are scored by the archive's completeness (the assessments app
 # does not import the archives, which build on it; empty: evidence items are scored by hand).
 ASSESSMENT_EVIDENCE_SCORER = "gongjian.archives.scoring.losses"
+# Counts archive records changed since a moment (a month's computation is then stale).
+ASSESSMENT_EVIDENCE_CHANGES = "gongjian.archives.scoring.changes_since"
 
 # --- personal data -----------------------------------------------------------------------
 # Fernet key that encrypts volunteers' ID numbers (and keys their duplicate-check hash), so a
