@@ -99,6 +99,20 @@ def _item_values(item) -> dict:
     return values
 
 
+def _norm(value):
+    """A value as compared to tell what an edit changed: 4 == 4.00 == "4"."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_norm(v) for v in value)
+    if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+        return Decimal(str(value)).normalize()
+    if isinstance(value, str):
+        try:
+            return Decimal(value).normalize()
+        except ArithmeticError:
+            return value
+    return value
+
+
 def _write_items(ruleset: RuleSet, spec: RuleSetSpec) -> dict[str, list]:
     """Make the rule set's items those of the spec, matched by code: kept items are updated in
     place (their ids, and so the sheets' links to them, stay), new ones created, missing ones
@@ -124,11 +138,11 @@ def _write_items(ruleset: RuleSet, spec: RuleSetSpec) -> dict[str, list]:
             existing[item.code] = RuleItem.objects.create(ruleset=ruleset, code=item.code, **values)
             report["added"].append(item.code)
             continue
-        before = {**{name: getattr(current, name) for name in ITEM_FIELDS}, "position": current.position}
+        before = {name: _norm(getattr(current, name)) for name in ITEM_FIELDS}
         for name, value in values.items():
             setattr(current, name, value)
         current.save()
-        if any(str(before[name]) != str(getattr(current, name)) for name in ITEM_FIELDS):
+        if any(before[name] != _norm(getattr(current, name)) for name in ITEM_FIELDS):
             report["changed"].append(item.code)
     for item in spec.items:
         node = existing[item.code]
@@ -191,12 +205,12 @@ def ruleset_update(*, user, ruleset: RuleSet, spec: RuleSetSpec) -> RuleSet:
                     % {"month": f"{spec.effective_from:%Y-%m}"}
                 }
             )
-    before = {name: str(getattr(ruleset, name)) for name in HEADER_FIELDS}
+    before = {name: _norm(getattr(ruleset, name)) for name in HEADER_FIELDS}
     for name, value in _header(spec).items():
         setattr(ruleset, name, value)
     ruleset.save()
     items = _write_items(ruleset, spec)
-    changed = [name for name in HEADER_FIELDS if before[name] != str(getattr(ruleset, name))]
+    changed = [name for name in HEADER_FIELDS if before[name] != _norm(getattr(ruleset, name))]
     months = list(
         Assessment.objects.filter(ruleset=ruleset, status=AssessmentStatus.COMPUTED).values_list("month", flat=True)
     )
@@ -244,6 +258,13 @@ def _lock(assessment: Assessment) -> Assessment:
     return Assessment.objects.select_for_update().select_related("ruleset").get(pk=assessment.pk)
 
 
+def _sync(given: Assessment, saved: Assessment, fields: list[str]) -> None:
+    """The caller's instance shows what the service wrote (the service worked on a locked copy)."""
+    if given is not saved:
+        for name in fields:
+            setattr(given, name, getattr(saved, name))
+
+
 def _audit_watermark() -> int:
     return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
@@ -265,7 +286,7 @@ def assessment_compute(
     early stays closed. A month that has not started cannot be computed without a reason either.
     ``progress(done, total)`` is called after each street (for a background task's progress)."""
     _require(user, Perm.ASSESSMENT_MANAGE, assessment.city)
-    assessment = _lock(assessment)
+    given, assessment = assessment, _lock(assessment)
     if assessment.status == AssessmentStatus.PUBLISHED:
         raise Conflict(_("This month is published: its results are final. Record a correction as an adjustment."))
     reason = force_reason.strip() or assessment.early_close_reason
@@ -286,17 +307,9 @@ def assessment_compute(
     assessment.is_preview = decision.preview
     if decision.forced:
         assessment.early_close_reason = reason
-    assessment.save(
-        update_fields=[
-            "status",
-            "computed_at",
-            "counted_until",
-            "audit_watermark",
-            "is_preview",
-            "early_close_reason",
-            "updated_at",
-        ]
-    )
+    fields = ["status", "computed_at", "counted_until", "audit_watermark", "is_preview", "early_close_reason"]
+    assessment.save(update_fields=[*fields, "updated_at"])
+    _sync(given, assessment, fields)
     audit_record(
         actor=user,
         action="assessment.compute",
@@ -322,7 +335,7 @@ def assessment_publish(*, user, assessment: Assessment, today: datetime.date | N
     from gongjian.assessments.freshness import changes_since_computed
 
     _require(user, Perm.ASSESSMENT_MANAGE, assessment.city)
-    assessment = _lock(assessment)
+    given, assessment = assessment, _lock(assessment)
     if assessment.status == AssessmentStatus.PUBLISHED:
         raise Conflict(_("This month is already published."))
     if assessment.status != AssessmentStatus.COMPUTED:
@@ -346,6 +359,7 @@ def assessment_publish(*, user, assessment: Assessment, today: datetime.date | N
     assessment.published_at = timezone.now()
     assessment.published_by = user
     assessment.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    _sync(given, assessment, ["status", "published_at", "published_by"])
     audit_record(
         actor=user,
         action="assessment.publish",
