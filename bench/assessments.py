@@ -215,10 +215,11 @@ def _freshness(admin, assessment) -> dict:
     """What staleness detection costs: a problem write (timed; detection writes nothing on that
     path) and the month's freshness check after such writes. The writes are rolled back."""
     from django.db import transaction
+    from django.utils import timezone
 
     from gongjian.assessments.freshness import changes_since_computed
     from gongjian.inspections import services as inspections
-    from gongjian.inspections.models import Category, Problem
+    from gongjian.inspections.models import CaseNumberCounter, Category, Problem
     from gongjian.inspections.tests.factories import jpeg_bytes
     from gongjian.organizations.models import Unit
 
@@ -229,6 +230,11 @@ def _freshness(admin, assessment) -> dict:
     found = datetime.datetime.combine(assessment.month.replace(day=15), datetime.time(10), tzinfo=datetime.UTC)
     writes, checks, changes = [], [], 0
     with transaction.atomic():
+        # The generated problems did not go through the case-number counter: start it past them.
+        CaseNumberCounter.objects.update_or_create(
+            prefix=f"{category.code}{found.astimezone(timezone.get_current_timezone()):%Y%m%d}",
+            defaults={"last": 90_000},
+        )
         for _ in range(10):
             began = time.perf_counter()
             inspections.problem_report(

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for
-from gongjian.assessments import importexport, selectors, services
+from gongjian.assessments import calendar_rules, importexport, selectors, services
 from gongjian.assessments.choices import (
     LOWER_IS_BETTER,
     AssessmentStatus,
@@ -45,6 +45,7 @@ from gongjian.assessments.forms import (
     RankingFilterForm,
     RuleSetImportForm,
 )
+from gongjian.assessments.freshness import changes_since_computed
 from gongjian.assessments.models import Deduction, ManualEntry
 from gongjian.assessments.rulespec import RuleSetInvalid, parse_ruleset
 from gongjian.assessments.scoring import DEFAULT_GRADES
@@ -136,13 +137,6 @@ _BY_MONTH = "item_score__sheet__assessment_id"
 _BY_UNIT = ("item_score__sheet__unit__code", "item_score__sheet__unit_id", "item_score__sheet__unit__name")
 
 
-def _changed_since_computed(assessment) -> int:
-    """Manual scores entered or changed after the last computation (not yet in the results)."""
-    if assessment.computed_at is None:
-        return ManualEntry.objects.filter(assessment=assessment).count()
-    return ManualEntry.objects.filter(assessment=assessment, updated_at__gt=assessment.computed_at).count()
-
-
 # --- months -----------------------------------------------------------------------------------
 
 
@@ -189,7 +183,12 @@ def month_create(request):
     form = AssessmentCreateForm(request.POST)
     if form.is_valid():
         try:
-            assessment = services.assessment_create(user=request.user, city=city, month=form.cleaned_data["month"])
+            assessment = services.assessment_create(
+                user=request.user,
+                city=city,
+                month=form.cleaned_data["month"],
+                force_reason=form.cleaned_data.get("force_reason") or "",
+            )
         except ValidationError as error:
             _apply_service_errors(form, error)
         except NotPermitted as refusal:
@@ -214,18 +213,33 @@ def month_compute(request, month: str):
     assessment = selectors.assessment_get(actor=actor, month=_month(month))
     _require(actor, Perm.ASSESSMENT_MANAGE)
     back = _next_or(request, reverse("assessments:months"))
+    force_reason = request.POST.get("force_reason", "")[:500]
     try:
-        summary = services.assessment_compute(user=request.user, assessment=assessment)
+        summary = services.assessment_compute(user=request.user, assessment=assessment, force_reason=force_reason)
     except NotPermitted as refusal:
         raise PermissionDenied(str(refusal.message))
     except Conflict as conflict:
         messages.error(request, conflict.message)
         return redirect(back)
-    messages.success(
-        request,
-        _("%(month)s computed: %(sheets)s score sheets, %(lines)s deduction lines.")
-        % {"month": _label(assessment.month), "sheets": summary.sheets, "lines": summary.deductions},
-    )
+    figures = {
+        "month": _label(assessment.month),
+        "sheets": summary.sheets,
+        "lines": summary.deductions,
+        "day": assessment.preview_day,
+    }
+    if assessment.is_preview:
+        messages.warning(
+            request,
+            _(
+                "Month-to-date preview of %(month)s (through day %(day)s): %(sheets)s score sheets, %(lines)s "
+                "deduction lines. It cannot be published before the month ends."
+            )
+            % figures,
+        )
+    else:
+        messages.success(
+            request, _("%(month)s computed: %(sheets)s score sheets, %(lines)s deduction lines.") % figures
+        )
     return redirect(back)
 
 
@@ -250,9 +264,10 @@ def month_publish(request, month: str):
             raise PermissionDenied(str(refusal.message))
         except Conflict as conflict:
             messages.error(request, conflict.message)
-            return redirect("assessments:months")
+            return redirect("assessments:publish", month=_label(assessment.month))
         messages.success(request, _("%(month)s is published.") % {"month": _label(assessment.month)})
         return redirect("assessments:month", month=_label(assessment.month))
+    freshness = changes_since_computed(assessment)
     counts = assessment.sheets.aggregate(
         sheets=Count("id", distinct=True),
         deductions=Count("items__deductions", filter=~Q(items__deductions__points=0)),
@@ -266,11 +281,28 @@ def month_publish(request, month: str):
             "sheets": counts["sheets"],
             "deductions": counts["deductions"],
             "unscored": sum(row["n"] for row in _unscored([assessment.pk], _BY_MONTH)),
-            "changed": _changed_since_computed(assessment),
+            "freshness": freshness,
+            "refusal": _publish_refusal(assessment, freshness),
+            "can_manage": True,
             "flags": selectors.red_flags(assessment=assessment).count(),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _publish_refusal(assessment, freshness) -> str:
+    """Why the month cannot be published now (the service says the same when asked), or ""."""
+    decision = calendar_rules.publish_decision(
+        month=assessment.month,
+        today=timezone.localdate(),
+        computed_as_preview=assessment.is_preview,
+        early_close_reason=assessment.early_close_reason,
+    )
+    if not decision.allowed:
+        return decision.message
+    if freshness.stale:
+        return _("The records changed since the month was computed. Compute it again before publishing.")
+    return ""
 
 
 def _streets_of(rows) -> list:
@@ -346,8 +378,10 @@ def month_detail(request, month: str):
             line["units"].append(sanction.unit)
         sanctions = list(grouped.values())
     unscored_units = []
+    freshness = None
     if can_manage and assessment.status == AssessmentStatus.COMPUTED:
         unscored_units = _unscored([assessment.pk], *_BY_UNIT)
+        freshness = changes_since_computed(assessment)
     return render(
         request,
         "assessments/month_detail.html",
@@ -370,6 +404,8 @@ def month_detail(request, month: str):
             "sanctions": sanctions,
             "unscored_units": unscored_units,
             "unscored_total": sum(u["n"] for u in unscored_units),
+            "freshness": freshness,
+            "running": timezone.localdate() < calendar_rules.month_end(assessment.month),
         },
     )
 

@@ -375,7 +375,9 @@ def test_the_publish_page_counts_the_manual_items_still_without_a_score(people, 
     )
     page = html(signed_in(people.city_admin).get(f"/assessments/{M}/publish/"))
     assert re.search(r'id="unscored" data-count="7"', page)
-    assert re.search(r'id="changed" data-count="1"', page)
+    assert re.search(r'id="stale" data-count="1"', page)
+    assert re.search(r'<li data-kind="manual">', page)
+    assert re.search(r'id="publish-button" disabled', page), "a stale computation cannot be published"
 
 
 def test_publishing_needs_the_box_ticked(people, march):
