@@ -161,12 +161,14 @@ class _MonthFacts:
         found = in_scope.filter(found_at__gte=start, found_at__lt=end)
         # (problem id, category code, number, category name, carried from) per unit.
         self.found = defaultdict(list)
+        self.found_order: dict[tuple, int] = {}
         self.reworked = defaultdict(list)
         self.relapsed = defaultdict(list)
         for pid, unit_id, code, number, cname, rework, relapse in found.values_list(
             "id", "unit_id", "category__code", "number", "category__name", "rework_count", "relapse_of_id"
         ).order_by("found_at", "id"):
             row = (pid, code, number, cname, None)
+            self.found_order[row] = len(self.found_order)
             self.found[unit_id].append(row)
             if rework:
                 self.reworked[unit_id].append(row)
@@ -210,6 +212,8 @@ class _StreetBatch:
         self.relapsed = facts.relapsed
         self.overdue = facts.overdue
         self.cohorts = facts.cohorts
+        self.found_order = facts.found_order
+        self.not_entered = _("No score entered yet")
 
     def _collect(self, source: dict, unit_ids: Iterable[int]) -> list[tuple]:
         rows = []
@@ -229,12 +233,21 @@ class _StreetBatch:
         lines_written = 0
         for node in nodes:
             subtree = self.tree.subtree(node.id)
-            found = self._collect(self.found, subtree)
-            extras = {
-                DeductionSource.OVERDUE: self._collect(self.overdue, subtree),
-                DeductionSource.REWORK: self._collect(self.reworked, subtree),
-                DeductionSource.RELAPSE: self._collect(self.relapsed, subtree),
-            }
+            # The unit's cases grouped once: found by category code, extras by the item they charge.
+            found: dict[str, list[tuple]] = defaultdict(list)
+            for row in self._collect(self.found, subtree):
+                found[row[1]].append(row)
+            extras: dict[str, dict[int, list[tuple]]] = {}
+            for source, cases in (
+                (DeductionSource.OVERDUE, self.overdue),
+                (DeductionSource.REWORK, self.reworked),
+                (DeductionSource.RELAPSE, self.relapsed),
+            ):
+                by_item = extras[source] = defaultdict(list)
+                for row in self._collect(cases, subtree):
+                    item = self.item_of_category.get(row[1])
+                    if item is not None:
+                        by_item[item.pk].append(row)
             rates = None
             total = max_total = Decimal("0")
             per_item = []
@@ -261,8 +274,9 @@ class _StreetBatch:
         """(source, points lost, reason, problem id, manual entry id, carried from) for one item of one unit."""
         lines: list[tuple] = []
         if item.method in (Method.DEDUCT, Method.GRADE):
-            codes = set(item.categories)
-            hits = [row for row in found if row[1] in codes]
+            hits = [row for code in item.categories for row in found.get(code, ())]
+            if len(item.categories) > 1:  # in the order found, as the sheet lists them
+                hits.sort(key=self.found_order.__getitem__)
             if item.method == Method.DEDUCT:
                 amounts = scoring.deduct_lines(item.points, item.per_occurrence, len(hits))
             else:
@@ -285,9 +299,7 @@ class _StreetBatch:
         else:  # manual, and evidence items the archive template does not cover
             entry = self.manual.get((node.id, item.id))
             if entry is None:
-                lines.append(
-                    (DeductionSource.NOT_ASSESSED, Decimal("0.00"), _("No score entered yet"), None, None, None)
-                )
+                lines.append((DeductionSource.NOT_ASSESSED, Decimal("0.00"), self.not_entered, None, None, None))
             else:
                 lost = scoring.q(item.points - entry.score)
                 lines.append((DeductionSource.MANUAL, lost, entry.reason, None, entry.id, None))
@@ -298,7 +310,7 @@ class _StreetBatch:
             DeductionSource.RELAPSE: self.ruleset.relapse_deduction,
         }
         for source, rows in extras.items():
-            mine = [row for row in rows if self.item_of_category.get(row[1]) is item]
+            mine = rows.get(item.pk)
             if not mine or not per_case[source]:
                 continue
             remaining = item.points - sum((line[1] for line in lines), Decimal("0"))
@@ -412,16 +424,25 @@ def _columns(model, names: list[str]) -> str:
     return ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in names)
 
 
+# Held (until the transaction ends) while reserving a block of ids: the engine is the only writer
+# of sheets and item scores, so computations reserving blocks one after the other never overlap.
+ID_BLOCK_LOCK = 0x6A5F_0001
+
+
 def _next_ids(model, count: int) -> list[int]:
-    """``count`` fresh ids from the table's sequence (PostgreSQL), in one statement."""
+    """``count`` consecutive fresh ids from the table's sequence (PostgreSQL): one ``nextval`` and
+    a ``setval`` past the block, under a transaction-level advisory lock."""
     if not count:
         return []
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ID_BLOCK_LOCK])
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, count],
+            "SELECT seq, nextval(seq) FROM (SELECT pg_get_serial_sequence(%s, 'id') AS seq) AS s",
+            [model._meta.db_table],
         )
-        return [row[0] for row in cursor.fetchall()]
+        sequence, first = cursor.fetchone()
+        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+    return list(range(first, first + count))
 
 
 def _copy(model, names: list[str], rows: list[tuple]) -> None:

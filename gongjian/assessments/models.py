@@ -161,9 +161,16 @@ class ScoreSheet(models.Model):
         return f"{self.assessment} {self.unit}"
 
 
+# Score sheets' item scores and deduction lines are a month's computation, rebuilt whole each time
+# (tens of thousands of rows): their high-volume links carry no database constraint, whose per-row
+# checks at commit cost more than writing the rows (docs/decisions/0003-computed-rows-without-fk-checks.md).
+# The engine is their only writer, from ids it has just read in the same transaction, and deletes
+# them children first; Django's on_delete (CASCADE, PROTECT) still applies to deletes through the ORM.
+
+
 class ItemScore(models.Model):
-    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="items")
-    item = models.ForeignKey(RuleItem, on_delete=models.PROTECT, related_name="+")
+    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="items", db_constraint=False)
+    item = models.ForeignKey(RuleItem, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     points = models.DecimalField(_("points"), **POINTS)
     score = models.DecimalField(_("score"), **POINTS)
 
@@ -174,10 +181,15 @@ class ItemScore(models.Model):
 class Deduction(models.Model):
     """One line of the original assessment record (原始考核资料): why points were lost."""
 
-    item_score = models.ForeignKey(ItemScore, on_delete=models.CASCADE, related_name="deductions")
+    item_score = models.ForeignKey(ItemScore, on_delete=models.CASCADE, related_name="deductions", db_constraint=False)
     source = models.CharField(_("source"), max_length=14, choices=DeductionSource.choices)
     problem = models.ForeignKey(
-        "inspections.Problem", null=True, blank=True, on_delete=models.PROTECT, related_name="deductions"
+        "inspections.Problem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deductions",
+        db_constraint=False,
     )
     manual_entry = models.ForeignKey("ManualEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     points = models.DecimalField(_("points"), **POINTS)
