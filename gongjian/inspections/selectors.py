@@ -24,6 +24,27 @@ def problems_visible(*, actor: Actor) -> QuerySet[Problem]:
     return restrict(Problem.objects.all(), actor, Perm.PROBLEM_VIEW, unit_field="unit")
 
 
+def problems_visible_in(*, actor: Actor, unit_id: int) -> QuerySet[Problem]:
+    """Visible problems at a unit or below it. When the actor's scope holds the whole unit, the
+    scope's predicate is implied by the unit's and is left out: beside ``street_id = ...`` a
+    redundant ``city_id IN (...)`` makes PostgreSQL pick the city's index and read the whole
+    city's month (bench/inspections.py, "stats month, unit=street")."""
+    if _scope_holds(actor, unit_id):
+        return in_subtree(Problem.objects.all(), unit_id)
+    return in_subtree(problems_visible(actor=actor), unit_id)
+
+
+def _scope_holds(actor: Actor, unit_id: int) -> bool:
+    from gongjian.organizations.tree import ancestor_ids_sql
+
+    if not actor.has_perm(Perm.PROBLEM_VIEW):
+        return False
+    if actor.sees_everything(Perm.PROBLEM_VIEW):
+        return True
+    roots = actor.root_unit_ids(Perm.PROBLEM_VIEW)
+    return bool(roots) and Unit.objects.filter(id__in=ancestor_ids_sql([unit_id])).filter(id__in=roots).exists()
+
+
 def problem_list(
     *,
     actor: Actor,
@@ -36,13 +57,11 @@ def problem_list(
     found_before: datetime.date | None = None,
     q: str = "",
 ) -> QuerySet[Problem]:
-    problems = problems_visible(actor=actor)
+    problems = problems_visible(actor=actor) if unit is None else problems_visible_in(actor=actor, unit_id=unit)
     if status:
         problems = problems.filter(status=status)
     if category:
         problems = problems.filter(category__code=category)
-    if unit is not None:
-        problems = in_subtree(problems, unit)
     now = timezone.now()
     overdue_q = Q(status=ProblemStatus.OPEN, deadline__lt=now)
     if overdue is True:
@@ -263,9 +282,7 @@ def _period_label(month: datetime.date) -> str:
 def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = None) -> ProblemStats:
     start, end = month_bounds(month)
     as_of = min(timezone.now(), end)
-    scoped = problems_visible(actor=actor)
-    if unit is not None:
-        scoped = in_subtree(scoped, unit.pk)
+    scoped = problems_visible(actor=actor) if unit is None else problems_visible_in(actor=actor, unit_id=unit.pk)
     cohort = scoped.filter(found_at__gte=start, found_at__lt=end)
     aggregates = cohort_aggregates(as_of)
     # One scan for the totals and both breakdowns: grouped by (street, community), summed up here.
