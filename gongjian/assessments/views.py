@@ -628,11 +628,14 @@ def ruleset_detail(request, pk: int):
         item.indicator_label = Indicator(item.indicator).label if item.indicator in Indicator.values else item.indicator
         item.lower_is_better = item.indicator in LOWER_IS_BETTER
     kinds = dict(SanctionKind.choices)
+    frozen_by = services.ruleset_frozen_by(ruleset)
     return render(
         request,
         "assessments/ruleset_detail.html",
         {
             "ruleset": ruleset,
+            "frozen_by": frozen_by,
+            "can_edit": frozen_by is None and actor.has_perm(Perm.ASSESSMENT_MANAGE),
             "tree": _tree(items),
             "leaf_count": sum(1 for i in items if i.method),
             "levels": [_level_label(level) for level in ruleset.levels],
@@ -682,6 +685,60 @@ def ruleset_create(request):
         request,
         "assessments/ruleset_form.html",
         {"form": form, "problems": problems, "latest": latest},
+        status=400 if (problems or form.errors) else 200,
+    )
+
+
+@login_required
+def ruleset_edit(request, pk: int):
+    """Correct a rule set in place while no published month uses it (then it is frozen)."""
+    actor = actor_for(request.user)
+    ruleset = selectors.ruleset_get(actor=actor, ruleset_id=pk)
+    _require(actor, Perm.ASSESSMENT_MANAGE)
+    frozen_by = services.ruleset_frozen_by(ruleset)
+    if frozen_by is not None:
+        messages.error(
+            request,
+            _("This rule set is frozen: the published month %(month)s was scored with it. Import a new version.")
+            % {"month": _label(frozen_by.month)},
+        )
+        return redirect("assessments:ruleset", pk=ruleset.pk)
+    posted = request.method == "POST"
+    initial = None
+    if not posted:
+        data = importexport.ruleset_to_json(ruleset)
+        initial = {"json_text": json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)}
+    form = RuleSetImportForm(request.POST if posted else None, request.FILES if posted else None, initial=initial)
+    problems: list[str] = []
+    if posted and form.is_valid():
+        kind, payload = form.cleaned_data["source"]
+        try:
+            read = importexport.ruleset_from_xlsx if kind == "xlsx" else importexport.ruleset_from_json
+            data = read(payload)
+            if isinstance(data, dict):
+                data = {**data, "version": ruleset.version}
+            spec = parse_ruleset(data, known_categories=set(categories_active().values_list("code", flat=True)))
+            services.ruleset_update(user=request.user, ruleset=ruleset, spec=spec)
+        except RuleSetInvalid as invalid:
+            problems = list(invalid.errors)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        except NotPermitted as refusal:
+            raise PermissionDenied(str(refusal.message))
+        except Conflict as conflict:
+            messages.error(request, conflict.message)
+            return redirect("assessments:ruleset", pk=ruleset.pk)
+        else:
+            messages.success(
+                request,
+                _("Rule set %(name)s corrected. Months computed with it must be computed again.") % {"name": ruleset},
+            )
+            return redirect("assessments:ruleset", pk=ruleset.pk)
+    problems += form.non_field_errors()
+    return render(
+        request,
+        "assessments/ruleset_form.html",
+        {"form": form, "problems": problems, "ruleset": ruleset},
         status=400 if (problems or form.errors) else 200,
     )
 
