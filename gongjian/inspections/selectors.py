@@ -285,18 +285,17 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
     scoped = problems_visible(actor=actor) if unit is None else problems_visible_in(actor=actor, unit_id=unit.pk)
     cohort = scoped.filter(found_at__gte=start, found_at__lt=end)
     aggregates = cohort_aggregates(as_of)
-    # One scan for the totals and both breakdowns: grouped by (street, community), summed up here.
-    groups = list(cohort.values("street_id", "community_id").annotate(**aggregates).order_by())
+    # One scan for the totals and the three breakdowns: grouped by (street, community, category),
+    # summed up here ("found" leaves the void out, as the category shares do).
+    groups = list(cohort.values("street_id", "community_id", "category_id").annotate(**aggregates).order_by())
     fields = list(aggregates)
     counts = indicators.CohortCounts(**{f: sum(g[f] for g in groups) for f in fields})
 
-    category_rows = (
-        cohort.exclude(status=ProblemStatus.VOID)
-        .values("category__code", "category__name")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    shares = indicators.category_shares([(r["category__code"], r["category__name"], r["n"]) for r in category_rows])
+    per_category: dict[int, int] = {}
+    for group in groups:
+        per_category[group["category_id"]] = per_category.get(group["category_id"], 0) + group["found"]
+    names = {pk: (code, name) for pk, code, name in Category.objects.values_list("id", "code", "name")}
+    shares = indicators.category_shares([(*names[pk], n) for pk, n in per_category.items() if pk in names])
     by_street = _rates_by(groups, fields, "street_id")
     by_community = _rates_by(groups, fields, "community_id")
     trend = _trend(scoped, month)
