@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -313,17 +314,25 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
 
 
 def _trend(scoped: QuerySet[Problem], month: datetime.date, months: int = 12) -> list[dict]:
-    """Found and closed per month for the last ``months`` months: one small count per month over
-    the (scope, found_at, status) index, which the database answers without reading the rows."""
+    """Found and closed per month for the last ``months`` months, in one grouped query over the
+    (scope, found_at, status) index, which the database answers without reading the rows."""
+    start = month_bounds(_months_back(month, months - 1))[0]
+    end = month_bounds(month)[1]
+    rows = (
+        scoped.exclude(status=ProblemStatus.VOID)
+        .filter(found_at__gte=start, found_at__lt=end)
+        .annotate(bucket=TruncMonth("found_at"))
+        .values("bucket")
+        .annotate(found=Count("status"), closed=Count("status", filter=Q(status=ProblemStatus.CLOSED)))
+        .order_by("bucket")
+    )
     trend = []
-    live = scoped.exclude(status=ProblemStatus.VOID).order_by()
-    for back in range(months - 1, -1, -1):
-        start, end = month_bounds(_months_back(month, back))
-        row = live.filter(found_at__gte=start, found_at__lt=end).aggregate(
-            found=Count("status"), closed=Count("status", filter=Q(status=ProblemStatus.CLOSED))
-        )
+    for row in rows:
+        bucket = row["bucket"]
+        if isinstance(bucket, datetime.datetime) and timezone.is_aware(bucket):
+            bucket = timezone.localtime(bucket)
         if row["found"]:
-            trend.append({"month": f"{timezone.localtime(start):%Y-%m}", **row})
+            trend.append({"month": f"{bucket:%Y-%m}", "found": row["found"], "closed": row["closed"]})
     return trend
 
 
