@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import BigIntegerField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -469,11 +471,14 @@ def _published_before(assessment: Assessment) -> list[Assessment]:
     return out
 
 
-def _problem_ids_since(watermark: int, action: str, **extra) -> list[int]:
-    ids = AuditEvent.objects.filter(
-        id__gt=watermark, action=action, target_type=Problem._meta.label_lower, **extra
-    ).values_list("target_id", flat=True)
-    return [int(pk) for pk in ids if pk.isdigit()]
+def _problem_ids_since(watermark: int, action: str, **extra):
+    """Ids of the problems with an audit event of ``action`` after ``watermark``, as a subquery
+    (the events of several months can be many; they never travel to Python)."""
+    return (
+        AuditEvent.objects.filter(id__gt=watermark, action=action, target_type=Problem._meta.label_lower, **extra)
+        .annotate(problem_id=Cast("target_id", BigIntegerField()))
+        .values("problem_id")
+    )
 
 
 def carried_events(assessment: Assessment, *, as_of: datetime.datetime) -> dict[str, dict[int, list[tuple]]]:
