@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -298,7 +298,7 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
     shares = indicators.category_shares([(*names[pk], n) for pk, n in per_category.items() if pk in names])
     by_street = _rates_by(groups, fields, "street_id")
     by_community = _rates_by(groups, fields, "community_id")
-    trend = _trend(scoped, month)
+    trend = _trend(scoped, month, one_scan=_small_scope(actor, unit))
     return ProblemStats(
         month=month,
         unit=unit,
@@ -312,32 +312,53 @@ def problem_stats(*, actor: Actor, month: datetime.date, unit: Unit | None = Non
     )
 
 
-def _trend(scoped: QuerySet[Problem], month: datetime.date, months: int = 12) -> list[dict]:
-    """Found and closed per month for the last ``months`` months, in one scan of the (scope,
-    found_at, status) index: a pair of filtered counts per month (plain comparisons on found_at,
-    no per-row date function), one round trip instead of one per month."""
+SMALL_SCOPE_LEVELS = {"street", "community", "compound"}
+
+
+def _small_scope(actor: Actor, unit: Unit | None) -> bool:
+    """At most a street's problems: a street or smaller unit asked for, or an actor placed no higher."""
+    if unit is not None:
+        return unit.level in SMALL_SCOPE_LEVELS
+    if actor.sees_everything(Perm.PROBLEM_VIEW):
+        return False
+    roots = actor.root_unit_ids(Perm.PROBLEM_VIEW)
+    levels = set(Unit.objects.filter(id__in=roots).values_list("level", flat=True))
+    return bool(levels) and levels <= SMALL_SCOPE_LEVELS
+
+
+def _trend(scoped: QuerySet[Problem], month: datetime.date, *, one_scan: bool, months: int = 12) -> list[dict]:
+    """Found and closed per month for the last ``months`` months. For a street or smaller, one
+    grouped scan of the (scope, found_at, status) index (each month's bucket from plain comparisons
+    on found_at): one round trip instead of twelve. For a city, twelve small counts, each answered
+    from the index without reading the rows, cost less than grouping 400,000 index entries."""
     bounds = [month_bounds(_months_back(month, back)) for back in range(months - 1, -1, -1)]
-    closed = Q(status=ProblemStatus.CLOSED)
-    counts = {}
-    for index, (start, end) in enumerate(bounds):
-        in_month = Q(found_at__gte=start, found_at__lt=end)
-        counts[f"found_{index}"] = Count("status", filter=in_month)
-        counts[f"closed_{index}"] = Count("status", filter=in_month & closed)
-    row = (
-        scoped.exclude(status=ProblemStatus.VOID)
-        .filter(found_at__gte=bounds[0][0], found_at__lt=bounds[-1][1])
-        .order_by()
-        .aggregate(**counts)
-    )
-    return [
-        {
-            "month": f"{timezone.localtime(start):%Y-%m}",
-            "found": row[f"found_{index}"],
-            "closed": row[f"closed_{index}"],
+    live = scoped.exclude(status=ProblemStatus.VOID).order_by()
+    counts = {"found": Count("status"), "closed": Count("status", filter=Q(status=ProblemStatus.CLOSED))}
+    if one_scan:
+        bucket = Case(
+            *[When(found_at__lt=end, then=Value(index)) for index, (_start, end) in enumerate(bounds)],
+            output_field=IntegerField(),
+        )
+        rows = (
+            live.filter(found_at__gte=bounds[0][0], found_at__lt=bounds[-1][1])
+            .annotate(bucket=bucket)
+            .values("bucket")
+            .annotate(**counts)
+        )
+        by_bucket = {row["bucket"]: row for row in rows}
+    else:
+        by_bucket = {
+            index: live.filter(found_at__gte=start, found_at__lt=end).aggregate(**counts)
+            for index, (start, end) in enumerate(bounds)
         }
-        for index, (start, _end) in enumerate(bounds)
-        if row[f"found_{index}"]
-    ]
+    trend = []
+    for index, (start, _end) in enumerate(bounds):
+        row = by_bucket.get(index)
+        if row and row["found"]:
+            trend.append(
+                {"month": f"{timezone.localtime(start):%Y-%m}", "found": row["found"], "closed": row["closed"]}
+            )
+    return trend
 
 
 def _months_back(month: datetime.date, n: int) -> datetime.date:
