@@ -41,7 +41,7 @@ NAME = "inspections"
 HELP = "Problem list, stats and problem page on a generated city, beside raw SQL (SQLite or PostgreSQL)."
 
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432/test"
-PG_DBNAME = "gongjian_bench"
+PG_DBNAME = os.environ.get("BENCH_PG_DBNAME", "gongjian_bench")
 SQLITE_PATH = BENCH_VAR / "inspections.sqlite3"
 META_TABLE = "bench_meta"
 META_KEY = "inspections"

@@ -272,6 +272,8 @@ EXPORT_JOB_ROWS = env_int("EXPORT_JOB_ROWS", 5000)
 # The assessment's evidence items are scored by the archive's completeness (the assessments app
 # does not import the archives, which build on it; empty: evidence items are scored by hand).
 ASSESSMENT_EVIDENCE_SCORER = "gongjian.archives.scoring.losses"
+# Counts archive records changed since a moment (a month's computation is then stale).
+ASSESSMENT_EVIDENCE_CHANGES = "gongjian.archives.scoring.changes_since"
 
 # --- documents (公文) ------------------------------------------------------------------------
 # The issuing organ's prefix in a bulletin's document number (发文机关代字), e.g. 青三创办 gives

@@ -56,6 +56,21 @@ def losses(
     return {s.rule_item_id for s in sections}, out
 
 
+def changes_since(*, city_id: int, month: datetime.date, since: datetime.datetime) -> int:
+    """Evidence records (new versions and withdrawals) of the city's units, for the year of the
+    month, archived after ``since``: each may change an evidence item's score
+    (``settings.ASSESSMENT_EVIDENCE_CHANGES``, read by the assessment's freshness check)."""
+    from gongjian.organizations.tree import subtree_ids_sql
+
+    year = of(YEAR, month)
+    return Evidence.objects.filter(
+        unit_id__in=subtree_ids_sql([city_id]),
+        created_at__gt=since,
+        period_start__gte=year.start,
+        period_start__lte=year.end,
+    ).count()
+
+
 def period_label(period: Period) -> str:
     """A period as the reader says it: "2026年8月" / "August 2026", "2026年第3季度" / "Q3 2026",
     "2026年" / "2026"."""

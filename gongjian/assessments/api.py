@@ -27,6 +27,7 @@ from gongjian.accounts.access import Perm, actor_for
 from gongjian.api.parsers import BoundedJSONParser
 from gongjian.assessments import importexport, selectors, services
 from gongjian.assessments.choices import AssessmentStatus, DeductionSource, Frequency, Indicator, Method
+from gongjian.assessments.freshness import changes_since_computed
 from gongjian.assessments.models import Adjustment, Assessment, Deduction, ItemScore, RuleItem
 from gongjian.assessments.rulespec import RuleSetInvalid, parse_ruleset
 from gongjian.core.errors import Conflict, NotPermitted
@@ -79,6 +80,14 @@ def _call(service, **kwargs):
         return Response({"detail": str(exc.message)}, status=status.HTTP_403_FORBIDDEN)
     except Conflict as exc:
         return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
+
+
+def _reason(data) -> str:
+    """The city office's reason to override the assessment calendar, if given."""
+    value = data.get("force_reason")
+    if value is not None and not isinstance(value, str):
+        raise ValidationError({"force_reason": [_("Give the reason as text.")]})
+    return (value or "").strip()[:500]
 
 
 def forbidden() -> Response:
@@ -170,21 +179,53 @@ class RuleSetRefSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+class CalendarOverrideSerializer(serializers.Serializer):
+    what = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ChangeSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="reported, rectified, rechecked, voided, extended, manual, evidence, ruleset"
+    )
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
 class AssessmentSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM")
     status = serializers.CharField(help_text="draft, computed or published")
     ruleset = RuleSetRefSerializer()
     computed_at = serializers.DateTimeField(allow_null=True)
     published_at = serializers.DateTimeField(allow_null=True)
+    preview = serializers.BooleanField(help_text="the last computation is a month-to-date preview: not publishable")
+    counted_until = serializers.DateTimeField(allow_null=True, help_text="cases counted up to this moment")
+    calendar_overrides = CalendarOverrideSerializer(many=True, help_text="the city office's recorded reasons")
+    stale = serializers.BooleanField(
+        required=False, help_text="records changed since the computation (one month only, not in the list)"
+    )
+    changes = ChangeSerializer(many=True, required=False, help_text="what changed since the computation, per kind")
 
 
 class MonthSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM")
+    force_reason = serializers.CharField(
+        required=False, help_text="the city office's reason to open a month before it starts (recorded)"
+    )
+
+
+class ComputeRequestSerializer(serializers.Serializer):
+    force_reason = serializers.CharField(
+        required=False,
+        help_text="close the month early: the computation is final instead of a month-to-date preview (recorded)",
+    )
 
 
 class ComputeSummarySerializer(serializers.Serializer):
     month = serializers.CharField()
     status = serializers.CharField()
+    preview = serializers.BooleanField()
+    counted_until = serializers.DateTimeField()
     sheets = serializers.IntegerField()
     deductions = serializers.IntegerField()
     streets = serializers.IntegerField()
@@ -196,6 +237,9 @@ class DeductionSerializer(serializers.Serializer):
     points = serializers.DecimalField(max_digits=7, decimal_places=2)
     reason = serializers.CharField()
     problem = serializers.IntegerField(allow_null=True, help_text="id of the problem that caused it")
+    carried_from = serializers.CharField(
+        allow_null=True, help_text="YYYY-MM: a late event of that published month, counted in this one"
+    )
 
 
 class ItemScoreSerializer(serializers.Serializer):
@@ -310,6 +354,8 @@ class RuleSetViewSet(viewsets.GenericViewSet):
             return forbidden()
         try:
             data = load()
+            if isinstance(data, dict):  # the API numbers versions itself
+                data = {**data, "version": services.ruleset_next_version(city=city)}
             spec = parse_ruleset(data, known_categories=known_categories())
         except RuleSetInvalid as exc:
             return invalid(exc.errors)
@@ -322,10 +368,61 @@ class RuleSetViewSet(viewsets.GenericViewSet):
         request=RuleSetSerializer,
         responses={201: RuleSetOutSerializer, 400: RuleSetErrorSerializer, 403: DetailSerializer},
         description="Checks the whole rule set (codes, parents, points adding up, each method's settings) and "
-        "answers 400 listing every problem; nothing is saved unless there are none.",
+        "answers 400 listing every problem; nothing is saved unless there are none. The version number is "
+        "picked by the API: one more than the city's highest (a `version` sent is ignored).",
     )
     def create(self, request):
         return self._create_from(request, lambda: request.data)
+
+    def _update(self, request, *, partial: bool) -> Response:
+        ruleset = self.get_object()
+        actor = actor_for(request.user)
+        if not actor.has_perm(Perm.ASSESSMENT_MANAGE):
+            return forbidden()
+        if not isinstance(request.data, dict):
+            return invalid([_("Send the rule set as a JSON object.")])
+        current = importexport.ruleset_to_json(ruleset)
+        data = {**current, **request.data} if partial else dict(request.data)
+        data["version"] = ruleset.version  # a correction keeps its version
+        try:
+            spec = parse_ruleset(data, known_categories=known_categories())
+        except RuleSetInvalid as exc:
+            return invalid(exc.errors)
+        result = _call(services.ruleset_update, user=request.user, ruleset=ruleset, spec=spec)
+        if isinstance(result, Response):
+            return result
+        return Response(_ruleset_out(result))
+
+    @extend_schema(
+        request=RuleSetSerializer,
+        responses={
+            200: RuleSetOutSerializer,
+            400: RuleSetErrorSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+            409: OpenApiResponse(DetailSerializer, description="a published month uses it: create a new version"),
+        },
+        description="Correct a rule set in place (the whole rule set, as for creating it), while no published "
+        "month uses it; months computed with it become stale. Its version stays. 409 once a published month "
+        "uses it: it is frozen, and a new version is the only way.",
+    )
+    def update(self, request, pk=None):
+        return self._update(request, partial=False)
+
+    @extend_schema(
+        request=RuleSetSerializer(partial=True),
+        responses={
+            200: RuleSetOutSerializer,
+            400: RuleSetErrorSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+            409: OpenApiResponse(DetailSerializer, description="a published month uses it: create a new version"),
+        },
+        description="Correct some fields of a rule set (`items`, when given, replace all items); the same rules "
+        "as PUT.",
+    )
+    def partial_update(self, request, pk=None):
+        return self._update(request, partial=True)
 
     @extend_schema(
         request={"multipart/form-data": ImportSerializer},
@@ -387,6 +484,18 @@ def _assessment_out(assessment: Assessment) -> dict:
         },
         "computed_at": assessment.computed_at,
         "published_at": assessment.published_at,
+        "preview": assessment.is_preview,
+        "counted_until": assessment.counted_until,
+        "calendar_overrides": [{"what": what, "reason": reason} for what, reason in assessment.calendar_overrides],
+    }
+
+
+def _assessment_detail(assessment: Assessment) -> dict:
+    freshness = changes_since_computed(assessment)
+    return {
+        **_assessment_out(assessment),
+        "stale": freshness.stale,
+        "changes": [{"kind": c.kind, "label": c.label, "count": c.count} for c in freshness.changes],
     }
 
 
@@ -421,43 +530,55 @@ class AssessmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[MONTH_PARAM], responses={200: AssessmentSerializer, 400: DetailSerializer})
     def retrieve(self, request, month=None):
-        return Response(AssessmentSerializer(_assessment_out(self.get_object())).data)
+        return Response(AssessmentSerializer(_assessment_detail(self.get_object())).data)
 
     @extend_schema(
         request=MonthSerializer,
         responses={201: AssessmentSerializer, 400: DetailSerializer, 403: DetailSerializer, 409: DetailSerializer},
-        description="Open the month with the rule set in force then. 400 when no rule set is in force, "
-        "409 when the month exists.",
+        description="Open the month with the rule set in force then. 400 when no rule set is in force or the "
+        "month has not started (unless `force_reason` is given: it is recorded and printed), 409 when the month "
+        "exists.",
     )
     def create(self, request):
         actor = actor_for(request.user)
         city = selectors.city_of(actor)
         if city is None or not actor.has_perm(Perm.ASSESSMENT_MANAGE):
             return forbidden()
-        month = parse_month(request.data.get("month") if hasattr(request.data, "get") else None)
-        result = _call(services.assessment_create, user=request.user, city=city, month=month)
+        data = request.data if hasattr(request.data, "get") else {}
+        month = parse_month(data.get("month"))
+        result = _call(
+            services.assessment_create, user=request.user, city=city, month=month, force_reason=_reason(data)
+        )
         if isinstance(result, Response):
             return result
         return Response(AssessmentSerializer(_assessment_out(result)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[MONTH_PARAM],
-        request=None,
+        request=ComputeRequestSerializer,
         responses={200: ComputeSummarySerializer, 403: DetailSerializer, 409: DetailSerializer},
-        description="(Re)compute every score sheet of the month; 409 once the month is published.",
+        description="(Re)compute every score sheet of the month. Before the month ends the result is a "
+        "month-to-date preview (`preview`: true), which cannot be published, unless `force_reason` closes the "
+        "month early. 409 once the month is published, or for a month that has not started.",
     )
     @action(detail=True, methods=["post"])
     def compute(self, request, month=None):
         assessment = self.get_object()
         started = time.perf_counter()
-        summary = _call(services.assessment_compute, user=request.user, assessment=assessment)
+        summary = _call(
+            services.assessment_compute,
+            user=request.user,
+            assessment=assessment,
+            force_reason=_reason(request.data if hasattr(request.data, "get") else {}),
+        )
         if isinstance(summary, Response):
             return summary
-        assessment.refresh_from_db(fields=["status", "computed_at"])
         return Response(
             {
                 "month": f"{assessment.month:%Y-%m}",
                 "status": assessment.status,
+                "preview": assessment.is_preview,
+                "counted_until": assessment.counted_until,
                 "sheets": summary.sheets,
                 "deductions": summary.deductions,
                 "streets": summary.streets,
@@ -469,8 +590,9 @@ class AssessmentViewSet(viewsets.GenericViewSet):
         parameters=[MONTH_PARAM],
         request=None,
         responses={200: AssessmentSerializer, 403: DetailSerializer, 409: DetailSerializer},
-        description="Make the month final (and produce the policy's rewards and penalties); 409 when it is "
-        "already published or not yet computed.",
+        description="Make the month final (and produce the policy's rewards and penalties); 409, with the reason, "
+        "when it is already published, not yet computed, a month-to-date preview, not yet ended (and not closed "
+        "early), or when records changed since it was computed (compute it again).",
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, month=None):
@@ -518,9 +640,10 @@ class AssessmentViewSet(viewsets.GenericViewSet):
         for line in (
             Deduction.objects.filter(item_score__sheet_id__in=full)
             .order_by("id")
-            .values("item_score_id", "source", "points", "reason", "problem_id")
+            .values("item_score_id", "source", "points", "reason", "problem_id", "carried_from")
         ):
             line["problem"] = line.pop("problem_id")
+            line["carried_from"] = f"{line['carried_from']:%Y-%m}" if line["carried_from"] else None
             lines[line.pop("item_score_id")].append(line)
         items = defaultdict(list)
         for row in (

@@ -50,6 +50,12 @@ class MonthField(forms.DateField):
 
 class AssessmentCreateForm(BootstrapForm):
     month = MonthField(label=_("Month"))
+    force_reason = forms.CharField(
+        label=_("Reason to open it before the month starts (optional)"),
+        required=False,
+        max_length=500,
+        help_text=_("Only for a month that has not started: the reason is recorded and printed on the sheets."),
+    )
 
 
 class PublishForm(BootstrapForm):

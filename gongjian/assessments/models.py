@@ -92,7 +92,17 @@ class Assessment(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
     )
+    # What the last computation saw: its start (a snapshot), the moment up to which it counted
+    # cases, the audit trail's last event id then (a watermark: any later change of a problem,
+    # manual score, archive record or the rule set is newer), and whether it was a month-to-date
+    # preview (before the month ended, not publishable). See ``freshness`` and ``calendar_rules``.
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    counted_until = models.DateTimeField(_("cases counted until"), null=True, blank=True)
+    audit_watermark = models.BigIntegerField(_("last audit event seen by the computation"), default=0)
+    is_preview = models.BooleanField(_("month-to-date preview"), default=False)
+    # The city office's reasons for overriding the calendar (printed on the sheet and bulletin).
+    early_open_reason = models.TextField(_("reason for opening before the month started"), blank=True)
+    early_close_reason = models.TextField(_("reason for closing before the month ended"), blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -107,6 +117,25 @@ class Assessment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+    @property
+    def calendar_overrides(self) -> list[tuple[str, str]]:
+        """(what was forced, the city office's reason) — for the sheet, the bulletin and exports."""
+        out = []
+        if self.early_open_reason:
+            out.append((str(_("Opened before the month started")), self.early_open_reason))
+        if self.early_close_reason:
+            out.append((str(_("Closed before the month ended")), self.early_close_reason))
+        return out
+
+    @property
+    def preview_day(self) -> int | None:
+        """D of 截至 D 日 when the last computation is a month-to-date preview, else None."""
+        if not self.is_preview or self.counted_until is None:
+            return None
+        from django.utils import timezone
+
+        return timezone.localtime(self.counted_until).day
 
 
 class ScoreSheet(models.Model):
@@ -132,9 +161,16 @@ class ScoreSheet(models.Model):
         return f"{self.assessment} {self.unit}"
 
 
+# Score sheets' item scores and deduction lines are a month's computation, rebuilt whole each time
+# (tens of thousands of rows): their high-volume links carry no database constraint, whose per-row
+# checks at commit cost more than writing the rows (docs/decisions/0003-computed-rows-without-fk-checks.md).
+# The engine is their only writer, from ids it has just read in the same transaction, and deletes
+# them children first; Django's on_delete (CASCADE, PROTECT) still applies to deletes through the ORM.
+
+
 class ItemScore(models.Model):
-    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="items")
-    item = models.ForeignKey(RuleItem, on_delete=models.PROTECT, related_name="+")
+    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="items", db_constraint=False)
+    item = models.ForeignKey(RuleItem, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     points = models.DecimalField(_("points"), **POINTS)
     score = models.DecimalField(_("score"), **POINTS)
 
@@ -145,14 +181,21 @@ class ItemScore(models.Model):
 class Deduction(models.Model):
     """One line of the original assessment record (原始考核资料): why points were lost."""
 
-    item_score = models.ForeignKey(ItemScore, on_delete=models.CASCADE, related_name="deductions")
+    item_score = models.ForeignKey(ItemScore, on_delete=models.CASCADE, related_name="deductions", db_constraint=False)
     source = models.CharField(_("source"), max_length=14, choices=DeductionSource.choices)
     problem = models.ForeignKey(
-        "inspections.Problem", null=True, blank=True, on_delete=models.PROTECT, related_name="deductions"
+        "inspections.Problem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deductions",
+        db_constraint=False,
     )
     manual_entry = models.ForeignKey("ManualEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     points = models.DecimalField(_("points"), **POINTS)
     reason = models.CharField(_("reason"), max_length=300)
+    # A late event of a month already published, counted in the first open month (docs/assessments.md).
+    carried_from = models.DateField(_("carried from (month)"), null=True, blank=True)
 
 
 class ManualEntry(TimeStampedModel):

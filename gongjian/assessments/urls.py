@@ -9,6 +9,7 @@ urlpatterns = [
     path("rules/", views.ruleset_list, name="rulesets"),
     path("rules/new/", views.ruleset_create, name="ruleset-create"),
     path("rules/<int:pk>/", views.ruleset_detail, name="ruleset"),
+    path("rules/<int:pk>/edit/", views.ruleset_edit, name="ruleset-edit"),
     path("rules/<int:pk>/export.<str:fmt>", views.ruleset_export, name="ruleset-export"),
     # Months are written YYYY-MM; the views answer 404 to anything else.
     path("<str:month>/", views.month_detail, name="month"),

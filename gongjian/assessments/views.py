@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for
-from gongjian.assessments import importexport, selectors, services
+from gongjian.assessments import calendar_rules, importexport, selectors, services
 from gongjian.assessments.choices import (
     LOWER_IS_BETTER,
     AssessmentStatus,
@@ -45,6 +45,7 @@ from gongjian.assessments.forms import (
     RankingFilterForm,
     RuleSetImportForm,
 )
+from gongjian.assessments.freshness import changes_since_computed
 from gongjian.assessments.models import Deduction, ManualEntry
 from gongjian.assessments.rulespec import RuleSetInvalid, parse_ruleset
 from gongjian.assessments.scoring import DEFAULT_GRADES
@@ -140,13 +141,6 @@ _BY_MONTH = "item_score__sheet__assessment_id"
 _BY_UNIT = ("item_score__sheet__unit__code", "item_score__sheet__unit_id", "item_score__sheet__unit__name")
 
 
-def _changed_since_computed(assessment) -> int:
-    """Manual scores entered or changed after the last computation (not yet in the results)."""
-    if assessment.computed_at is None:
-        return ManualEntry.objects.filter(assessment=assessment).count()
-    return ManualEntry.objects.filter(assessment=assessment, updated_at__gt=assessment.computed_at).count()
-
-
 # --- months -----------------------------------------------------------------------------------
 
 
@@ -193,7 +187,12 @@ def month_create(request):
     form = AssessmentCreateForm(request.POST)
     if form.is_valid():
         try:
-            assessment = services.assessment_create(user=request.user, city=city, month=form.cleaned_data["month"])
+            assessment = services.assessment_create(
+                user=request.user,
+                city=city,
+                month=form.cleaned_data["month"],
+                force_reason=form.cleaned_data.get("force_reason") or "",
+            )
         except ValidationError as error:
             _apply_service_errors(form, error)
         except NotPermitted as refusal:
@@ -218,18 +217,33 @@ def month_compute(request, month: str):
     assessment = selectors.assessment_get(actor=actor, month=_month(month))
     _require(actor, Perm.ASSESSMENT_MANAGE)
     back = _next_or(request, reverse("assessments:months"))
+    force_reason = request.POST.get("force_reason", "")[:500]
     try:
-        summary = services.assessment_compute(user=request.user, assessment=assessment)
+        summary = services.assessment_compute(user=request.user, assessment=assessment, force_reason=force_reason)
     except NotPermitted as refusal:
         raise PermissionDenied(str(refusal.message))
     except Conflict as conflict:
         messages.error(request, conflict.message)
         return redirect(back)
-    messages.success(
-        request,
-        _("%(month)s computed: %(sheets)s score sheets, %(lines)s deduction lines.")
-        % {"month": _label(assessment.month), "sheets": summary.sheets, "lines": summary.deductions},
-    )
+    figures = {
+        "month": _label(assessment.month),
+        "sheets": summary.sheets,
+        "lines": summary.deductions,
+        "day": assessment.preview_day,
+    }
+    if assessment.is_preview:
+        messages.warning(
+            request,
+            _(
+                "Month-to-date preview of %(month)s (through day %(day)s): %(sheets)s score sheets, %(lines)s "
+                "deduction lines. It cannot be published before the month ends."
+            )
+            % figures,
+        )
+    else:
+        messages.success(
+            request, _("%(month)s computed: %(sheets)s score sheets, %(lines)s deduction lines.") % figures
+        )
     return redirect(back)
 
 
@@ -254,9 +268,10 @@ def month_publish(request, month: str):
             raise PermissionDenied(str(refusal.message))
         except Conflict as conflict:
             messages.error(request, conflict.message)
-            return redirect("assessments:months")
+            return redirect("assessments:publish", month=_label(assessment.month))
         messages.success(request, _("%(month)s is published.") % {"month": _label(assessment.month)})
         return redirect("assessments:month", month=_label(assessment.month))
+    freshness = changes_since_computed(assessment)
     counts = assessment.sheets.aggregate(
         sheets=Count("id", distinct=True),
         deductions=Count("items__deductions", filter=~Q(items__deductions__points=0)),
@@ -270,11 +285,28 @@ def month_publish(request, month: str):
             "sheets": counts["sheets"],
             "deductions": counts["deductions"],
             "unscored": sum(row["n"] for row in _unscored([assessment.pk], _BY_MONTH)),
-            "changed": _changed_since_computed(assessment),
+            "freshness": freshness,
+            "refusal": _publish_refusal(assessment, freshness),
+            "can_manage": True,
             "flags": selectors.red_flags(assessment=assessment).count(),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _publish_refusal(assessment, freshness) -> str:
+    """Why the month cannot be published now (the service says the same when asked), or ""."""
+    decision = calendar_rules.publish_decision(
+        month=assessment.month,
+        today=timezone.localdate(),
+        computed_as_preview=assessment.is_preview,
+        early_close_reason=assessment.early_close_reason,
+    )
+    if not decision.allowed:
+        return decision.message
+    if freshness.stale:
+        return _("The records changed since the month was computed. Compute it again before publishing.")
+    return ""
 
 
 def _streets_of(rows) -> list:
@@ -350,8 +382,10 @@ def month_detail(request, month: str):
             line["units"].append(sanction.unit)
         sanctions = list(grouped.values())
     unscored_units = []
+    freshness = None
     if can_manage and assessment.status == AssessmentStatus.COMPUTED:
         unscored_units = _unscored([assessment.pk], *_BY_UNIT)
+        freshness = changes_since_computed(assessment)
     return render(
         request,
         "assessments/month_detail.html",
@@ -374,6 +408,8 @@ def month_detail(request, month: str):
             "sanctions": sanctions,
             "unscored_units": unscored_units,
             "unscored_total": sum(u["n"] for u in unscored_units),
+            "freshness": freshness,
+            "running": timezone.localdate() < calendar_rules.month_end(assessment.month),
         },
     )
 
@@ -596,11 +632,14 @@ def ruleset_detail(request, pk: int):
         item.indicator_label = Indicator(item.indicator).label if item.indicator in Indicator.values else item.indicator
         item.lower_is_better = item.indicator in LOWER_IS_BETTER
     kinds = dict(SanctionKind.choices)
+    frozen_by = services.ruleset_frozen_by(ruleset)
     return render(
         request,
         "assessments/ruleset_detail.html",
         {
             "ruleset": ruleset,
+            "frozen_by": frozen_by,
+            "can_edit": frozen_by is None and actor.has_perm(Perm.ASSESSMENT_MANAGE),
             "tree": _tree(items),
             "leaf_count": sum(1 for i in items if i.method),
             "levels": [_level_label(level) for level in ruleset.levels],
@@ -650,6 +689,60 @@ def ruleset_create(request):
         request,
         "assessments/ruleset_form.html",
         {"form": form, "problems": problems, "latest": latest},
+        status=400 if (problems or form.errors) else 200,
+    )
+
+
+@login_required
+def ruleset_edit(request, pk: int):
+    """Correct a rule set in place while no published month uses it (then it is frozen)."""
+    actor = actor_for(request.user)
+    ruleset = selectors.ruleset_get(actor=actor, ruleset_id=pk)
+    _require(actor, Perm.ASSESSMENT_MANAGE)
+    frozen_by = services.ruleset_frozen_by(ruleset)
+    if frozen_by is not None:
+        messages.error(
+            request,
+            _("This rule set is frozen: the published month %(month)s was scored with it. Import a new version.")
+            % {"month": _label(frozen_by.month)},
+        )
+        return redirect("assessments:ruleset", pk=ruleset.pk)
+    posted = request.method == "POST"
+    initial = None
+    if not posted:
+        data = importexport.ruleset_to_json(ruleset)
+        initial = {"json_text": json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)}
+    form = RuleSetImportForm(request.POST if posted else None, request.FILES if posted else None, initial=initial)
+    problems: list[str] = []
+    if posted and form.is_valid():
+        kind, payload = form.cleaned_data["source"]
+        try:
+            read = importexport.ruleset_from_xlsx if kind == "xlsx" else importexport.ruleset_from_json
+            data = read(payload)
+            if isinstance(data, dict):
+                data = {**data, "version": ruleset.version}
+            spec = parse_ruleset(data, known_categories=set(categories_active().values_list("code", flat=True)))
+            services.ruleset_update(user=request.user, ruleset=ruleset, spec=spec)
+        except RuleSetInvalid as invalid:
+            problems = list(invalid.errors)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        except NotPermitted as refusal:
+            raise PermissionDenied(str(refusal.message))
+        except Conflict as conflict:
+            messages.error(request, conflict.message)
+            return redirect("assessments:ruleset", pk=ruleset.pk)
+        else:
+            messages.success(
+                request,
+                _("Rule set %(name)s corrected. Months computed with it must be computed again.") % {"name": ruleset},
+            )
+            return redirect("assessments:ruleset", pk=ruleset.pk)
+    problems += form.non_field_errors()
+    return render(
+        request,
+        "assessments/ruleset_form.html",
+        {"form": form, "problems": problems, "ruleset": ruleset},
         status=400 if (problems or form.errors) else 200,
     )
 

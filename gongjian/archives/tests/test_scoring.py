@@ -58,3 +58,15 @@ def test_without_a_published_template_evidence_items_wait_for_a_manual_score(peo
     score = score_of(assessment, small_city.community_a1, ruleset, "3.1")
     assert list(score.deductions.values_list("source", flat=True)) == [DeductionSource.NOT_ASSESSED]
     assert not Deduction.objects.filter(source=DeductionSource.ARCHIVE).exists()
+
+
+def test_archive_evidence_added_after_the_computation_makes_the_month_stale(people, small_city):
+    from gongjian.assessments.freshness import changes_since_computed
+
+    ruleset = archive_ruleset(people.city_admin, small_city.city)
+    published_template(people.city_admin, ruleset)
+    assessment = march_scores(people, small_city.city)
+    assessment.refresh_from_db()
+    assert not changes_since_computed(assessment).stale
+    record(people.community_worker, small_city.community_a1, ruleset, files=[photo(1, "会场"), photo(2, "签到")])
+    assert [(c.kind, c.count) for c in changes_since_computed(assessment).changes] == [("evidence", 1)]

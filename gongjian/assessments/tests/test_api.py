@@ -408,7 +408,8 @@ def test_the_city_office_sees_every_sheet_with_its_items_and_deductions(people, 
     items = {item["code"]: item for item in compound["items"]}
     assert set(items) == {"1.1", "1.2", "2.1"}
     found = items["1.1"]["deductions"]
-    assert {"source": "problem", "points": "1.00", "reason": found[0]["reason"], "problem": problem.pk} == found[0]
+    expected = {"source": "problem", "points": "1.00", "reason": found[0]["reason"], "problem": problem.pk}
+    assert {**expected, "carried_from": None} == found[0]
     assert {d["source"] for d in found} == {"problem", "overdue"}
     assert all(d["problem"] == problem.pk for d in found)
     assert Decimal(items["1.1"]["score"]) == Decimal("4.5")
@@ -581,3 +582,97 @@ def test_an_adjustment_for_a_unit_without_a_sheet_is_a_404(people, small_city, p
 def test_the_outsider_cannot_adjust(people, small_city, published):
     payload = {"unit": small_city.compound_a1.pk, "points": "1", "reason": "复核"}
     assert client_for(people.outsider).post(f"{MARCH}adjustments/", payload, format="json").status_code == 404
+
+
+# --- the calendar, stale computations and rule set corrections ------------------------------------------------------
+
+
+def test_the_api_numbers_a_new_rule_set_itself(people, ruleset):
+    response = client_for(people.city_admin).post(RULESETS, rules(version=1, effective_from="2026-06"), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["version"] == 2
+
+
+def test_a_rule_set_is_corrected_with_put_and_patch_while_no_published_month_uses_it(people, ruleset, march):
+    client = client_for(people.city_admin)
+    corrected = rules(name="测试考评细则（更正）", overdue_deduction="1")
+    response = client.put(f"{RULESETS}{ruleset.pk}/", corrected, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["name"], response.json()["version"]) == ("测试考评细则（更正）", 1)
+    response = client.patch(f"{RULESETS}{ruleset.pk}/", {"rework_deduction": "2"}, format="json")
+    assert response.status_code == 200, response.content
+    ruleset.refresh_from_db()
+    assert (ruleset.overdue_deduction, ruleset.rework_deduction) == (Decimal("1"), Decimal("2"))
+    month = client.get(f"{ASSESSMENTS}2026-03/").json()
+    assert month["stale"] is True
+    assert [c["kind"] for c in month["changes"]] == ["ruleset"]
+    refused = client.post(f"{ASSESSMENTS}2026-03/publish/")
+    assert refused.status_code == 409
+    assert client.post(f"{ASSESSMENTS}2026-03/compute/").status_code == 200
+    assert client.get(f"{ASSESSMENTS}2026-03/").json()["stale"] is False
+
+
+def test_a_bad_correction_is_a_400_and_changes_nothing(people, ruleset):
+    response = client_for(people.city_admin).patch(f"{RULESETS}{ruleset.pk}/", {"total_points": "99"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]
+    ruleset.refresh_from_db()
+    assert ruleset.total_points == Decimal("20")
+
+
+def test_a_rule_set_used_by_a_published_month_answers_409_with_the_reason(people, ruleset, published):
+    response = client_for(people.city_admin).patch(f"{RULESETS}{ruleset.pk}/", {"name": "改名"}, format="json")
+    assert response.status_code == 409
+    assert "2026-03" in response.json()["detail"]
+    ruleset.refresh_from_db()
+    assert ruleset.name == "测试考评细则"
+
+
+@pytest.mark.parametrize("who", ["street_officer", "city_leader"])
+def test_only_the_city_office_corrects_rule_sets(people, ruleset, who):
+    response = client_for(getattr(people, who)).patch(f"{RULESETS}{ruleset.pk}/", {"name": "改名"}, format="json")
+    assert response.status_code == 403
+
+
+def test_an_outsider_finds_no_rule_set_to_correct(people, ruleset):
+    response = client_for(people.outsider).patch(f"{RULESETS}{ruleset.pk}/", {"name": "改名"}, format="json")
+    assert response.status_code == 404
+
+
+def test_a_month_not_started_is_refused_unless_forced_with_a_reason(people, ruleset):
+    client = client_for(people.city_admin)
+    later = (datetime.date.today().replace(day=1) + datetime.timedelta(days=40)).strftime("%Y-%m")
+    refused = client.post(ASSESSMENTS, {"month": later}, format="json")
+    assert refused.status_code == 400
+    assert "month" in refused.json()["detail"]
+    forced = client.post(ASSESSMENTS, {"month": later, "force_reason": "提前布置"}, format="json")
+    assert forced.status_code == 201, forced.content
+    assert [o["reason"] for o in forced.json()["calendar_overrides"]] == ["提前布置"]
+    assert client.post(f"{ASSESSMENTS}{later}/compute/").status_code == 409
+
+
+def test_a_running_month_computes_as_a_preview_that_publishing_refuses(people, ruleset):
+    client = client_for(people.city_admin)
+    this_month = datetime.date.today().strftime("%Y-%m")
+    assert client.post(ASSESSMENTS, {"month": this_month}, format="json").status_code == 201
+    computed = client.post(f"{ASSESSMENTS}{this_month}/compute/")
+    assert computed.status_code == 200
+    assert computed.json()["preview"] is True
+    refused = client.post(f"{ASSESSMENTS}{this_month}/publish/")
+    assert refused.status_code == 409
+    assert refused.json()["detail"]
+    closed = client.post(f"{ASSESSMENTS}{this_month}/compute/", {"force_reason": "省检前提前结算"}, format="json")
+    assert closed.json()["preview"] is False
+    assert client.post(f"{ASSESSMENTS}{this_month}/publish/").status_code == 200
+
+
+def test_a_stale_month_is_refused_with_the_reason(people, march, small_city):
+    from gongjian.inspections.tests.factories import reported
+
+    reported(people.inspector, small_city.compound_a1, now=at(2026, 3, 20, 9), found_at=at(2026, 3, 20, 8))
+    client = client_for(people.city_admin)
+    detail = client.get(f"{ASSESSMENTS}2026-03/").json()
+    assert (detail["stale"], detail["changes"][0]["kind"], detail["changes"][0]["count"]) == (True, "reported", 1)
+    refused = client.post(f"{ASSESSMENTS}2026-03/publish/")
+    assert refused.status_code == 409
+    assert "1" in refused.json()["detail"]

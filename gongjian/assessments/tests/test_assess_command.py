@@ -115,3 +115,21 @@ def test_the_help_says_how_to_schedule_it_monthly():
 
     assert "0 2 1 * *" in Command().help
     assert "--as" in Command().help
+
+
+def test_the_running_month_is_a_preview_the_command_will_not_publish_unless_closed_early(people, small_city, ruleset):
+    month = datetime.date.today().strftime("%Y-%m")
+    with pytest.raises(CommandError):
+        assess("--month", month, "--publish")
+    assessment = Assessment.objects.get()
+    assert (assessment.status, assessment.is_preview) == (AssessmentStatus.COMPUTED, True)
+    assess("--month", month, "--publish", "--force-reason", "省检前提前结算")
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.early_close_reason) == (AssessmentStatus.PUBLISHED, "省检前提前结算")
+
+
+def test_a_month_not_started_opens_only_with_a_reason(people, small_city, ruleset):
+    later = (datetime.date.today().replace(day=1) + datetime.timedelta(days=40)).strftime("%Y-%m")
+    with pytest.raises(CommandError):
+        assess("--month", later)
+    assert not Assessment.objects.exists()

@@ -375,7 +375,9 @@ def test_the_publish_page_counts_the_manual_items_still_without_a_score(people, 
     )
     page = html(signed_in(people.city_admin).get(f"/assessments/{M}/publish/"))
     assert re.search(r'id="unscored" data-count="7"', page)
-    assert re.search(r'id="changed" data-count="1"', page)
+    assert re.search(r'id="stale" data-count="1"', page)
+    assert re.search(r'<li data-kind="manual">', page)
+    assert re.search(r'id="publish-button" disabled', page), "a stale computation cannot be published"
 
 
 def test_publishing_needs_the_box_ticked(people, march):
@@ -765,5 +767,108 @@ def test_the_rule_set_pages_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(6):
         assert client.get("/assessments/rules/").status_code == 200
     latest = RuleSet.objects.order_by("-version").first()
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # one for whether a published month froze it
         assert client.get(f"/assessments/rules/{latest.pk}/").status_code == 200
+
+
+# --- the calendar, stale computations, carried lines and rule set corrections ---------------------------------------
+
+
+def test_the_month_page_says_the_data_changed_since_computed_with_counts_and_links(people, small_city, march):
+    problem = reported(people.inspector, small_city.compound_a1, now=at(2026, 3, 25, 9), found_at=at(2026, 3, 25, 8))
+    page = html(signed_in(people.city_admin).get(f"/assessments/{M}/"))
+    assert re.search(r'id="stale" data-count="1"', page)
+    assert f'href="/problems/{problem.pk}/"' in page
+    assert 'id="recompute-stale"' in page
+    publish_page = html(signed_in(people.city_admin).get(f"/assessments/{M}/publish/"))
+    assert 'id="publish-refused"' in publish_page
+    refused = signed_in(people.city_admin).post(f"/assessments/{M}/publish/", {"confirm": "on"})
+    assert refused.status_code == 302
+    assert any(level == "error" for level, _text in flashed(refused))
+    march.refresh_from_db()
+    assert march.status == AssessmentStatus.COMPUTED
+    signed_in(people.city_admin).post(f"/assessments/{M}/compute/")
+    assert 'id="stale"' not in html(signed_in(people.city_admin).get(f"/assessments/{M}/"))
+    assert signed_in(people.city_admin).post(f"/assessments/{M}/publish/", {"confirm": "on"}).status_code == 302
+    march.refresh_from_db()
+    assert march.status == AssessmentStatus.PUBLISHED
+
+
+def test_only_the_city_office_is_told_what_changed(people, small_city, march):
+    reported(people.inspector, small_city.compound_a1, now=at(2026, 3, 25, 9), found_at=at(2026, 3, 25, 8))
+    page = html(signed_in(people.street_officer).get(f"/assessments/{M}/"))
+    assert 'id="stale"' not in page
+    assert signed_in(people.outsider).get(f"/assessments/{M}/").status_code == 404
+
+
+def test_a_running_month_is_labelled_month_to_date_and_offers_no_publish(people, small_city, ruleset):
+    today = datetime.date.today()
+    month = today.strftime("%Y-%m")
+    services.assessment_create(user=people.city_admin, city=small_city.city, month=today.replace(day=1))
+    response = signed_in(people.city_admin).post(f"/assessments/{month}/compute/")
+    assert any(level == "warning" for level, _text in flashed(response))
+    page = html(signed_in(people.city_admin).get(f"/assessments/{month}/"))
+    assert re.search(rf'id="month-to-date" data-day="{today.day}"', page)
+    assert 'id="publish-link"' not in page
+    assert 'id="close-early"' in page
+    signed_in(people.city_admin).post(f"/assessments/{month}/compute/", {"force_reason": "省检前提前结算"})
+    page = html(signed_in(people.city_admin).get(f"/assessments/{month}/"))
+    assert 'id="month-to-date"' not in page
+    assert "省检前提前结算" in page and 'id="publish-link"' in page
+    sheet = ScoreSheet.objects.filter(assessment__month=today.replace(day=1)).first()
+    assert "省检前提前结算" in html(signed_in(people.city_admin).get(f"/assessments/{month}/units/{sheet.unit_id}/"))
+
+
+def test_a_month_not_started_needs_a_reason_to_open(people, small_city, ruleset):
+    later = (datetime.date.today().replace(day=1) + datetime.timedelta(days=40)).replace(day=1)
+    response = signed_in(people.city_admin).post("/assessments/new/", {"month": f"{later:%Y-%m}"})
+    assert response.status_code == 400
+    assert not Assessment.objects.filter(month=later).exists()
+    response = signed_in(people.city_admin).post(
+        "/assessments/new/", {"month": f"{later:%Y-%m}", "force_reason": "提前布置检查"}
+    )
+    assert response.status_code == 302
+    assert Assessment.objects.get(month=later).early_open_reason == "提前布置检查"
+
+
+def test_a_carried_line_says_where_it_comes_from(people, small_city, march):
+    line = Deduction.objects.filter(
+        item_score__sheet__assessment=march, item_score__sheet__unit=small_city.compound_a1, problem__isnull=False
+    ).first()
+    Deduction.objects.filter(pk=line.pk).update(carried_from=datetime.date(2026, 2, 1))
+    page = html(signed_in(people.city_admin).get(f"/assessments/{M}/units/{small_city.compound_a1.pk}/"))
+    assert re.search(r'class="badge text-bg-secondary carried" data-from="2026-02"', page)
+
+
+def test_the_city_office_corrects_a_rule_set_on_its_page(people, ruleset, march):
+    page = html(signed_in(people.city_admin).get(f"/assessments/rules/{ruleset.pk}/"))
+    assert 'id="ruleset-edit"' in page
+    form = signed_in(people.city_admin).get(f"/assessments/rules/{ruleset.pk}/edit/")
+    assert form.status_code == 200
+    corrected = {**rules(), "name": "更正后的细则", "version": 7}
+    response = signed_in(people.city_admin).post(
+        f"/assessments/rules/{ruleset.pk}/edit/", {"json_text": json.dumps(corrected, ensure_ascii=False)}
+    )
+    assert response.status_code == 302
+    ruleset.refresh_from_db()
+    assert (ruleset.name, ruleset.version) == ("更正后的细则", 1)
+    assert 'data-kind="ruleset"' in html(signed_in(people.city_admin).get(f"/assessments/{M}/"))
+
+
+def test_a_frozen_rule_set_offers_no_correction_and_refuses_one(people, ruleset, published):
+    page = html(signed_in(people.city_admin).get(f"/assessments/rules/{ruleset.pk}/"))
+    assert 'id="ruleset-edit"' not in page and 'id="ruleset-frozen"' in page
+    response = signed_in(people.city_admin).post(
+        f"/assessments/rules/{ruleset.pk}/edit/", {"json_text": json.dumps(rules(), ensure_ascii=False)}
+    )
+    assert response.status_code == 302
+    assert any(level == "error" for level, _text in flashed(response))
+
+
+@pytest.mark.parametrize("who", ["street_officer", "city_leader"])
+def test_only_the_city_office_opens_the_correction_page(people, ruleset, who):
+    assert signed_in(getattr(people, who)).get(f"/assessments/rules/{ruleset.pk}/edit/").status_code == 403
+
+
+def test_the_outsider_finds_no_rule_set_to_correct(people, ruleset):
+    assert signed_in(people.outsider).get(f"/assessments/rules/{ruleset.pk}/edit/").status_code == 404

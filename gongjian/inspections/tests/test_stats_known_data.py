@@ -324,3 +324,19 @@ def test_a_problem_sent_back_for_rework_and_still_open_after_its_deadline_is_ove
     stats = stats_for(people.city_admin)
     assert (stats.counts.due, stats.counts.reworked, stats.counts.overdue) == (1, 1, 1)
     assert stats.rates.overdue_rate == Decimal("100.0")
+
+
+def test_a_unit_wholly_in_scope_drops_the_redundant_scope_predicate_and_one_outside_keeps_it(people, small_city):
+    """The city office filtering by a street reads the street's index only; a street officer asking
+    for another street, or the outsider, still gets nothing."""
+    from gongjian.inspections.tests.factories import ProblemFactory, at
+
+    ProblemFactory(unit=small_city.compound_a1, found_at=at(2026, 3, 2))
+    ProblemFactory(unit=small_city.compound_b1, found_at=at(2026, 3, 2))
+    city = selectors.problems_visible_in(actor=actor_for(people.city_admin), unit_id=small_city.street_a.pk)
+    assert "city_id" not in str(city.query).split("WHERE", 1)[1]
+    assert city.count() == 1
+    street = selectors.problems_visible_in(actor=actor_for(people.street_officer), unit_id=small_city.street_b.pk)
+    assert street.count() == 0
+    outsider = selectors.problems_visible_in(actor=actor_for(people.outsider), unit_id=small_city.street_a.pk)
+    assert outsider.count() == 0

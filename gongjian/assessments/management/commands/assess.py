@@ -64,6 +64,13 @@ class Command(BaseCommand):
             "--city", help=gettext_lazy("division code of the city (default: the only city with rule sets)")
         )
         parser.add_argument(
+            "--force-reason",
+            default="",
+            help=gettext_lazy(
+                "the city office's reason to open a month before it starts or close it before it ends (recorded)"
+            ),
+        )
+        parser.add_argument(
             "--as",
             dest="username",
             help=gettext_lazy("act as this user (default: the first active city administrator of the city)"),
@@ -77,7 +84,9 @@ class Command(BaseCommand):
 
         assessment = Assessment.objects.filter(city=city, month=month).first()
         if assessment is None:
-            assessment = self._run(services.assessment_create, user=user, city=city, month=month)
+            assessment = self._run(
+                services.assessment_create, user=user, city=city, month=month, force_reason=options["force_reason"]
+            )
             self.stdout.write(
                 _("Opened %(month)s with rule set %(ruleset)s.")
                 % {"month": f"{month:%Y-%m}", "ruleset": assessment.ruleset}
@@ -87,8 +96,15 @@ class Command(BaseCommand):
                 _("%(month)s is already published: its results are final. Record corrections as adjustments.")
                 % {"month": f"{month:%Y-%m}"}
             )
-        summary = self._run(services.assessment_compute, user=user, assessment=assessment)
+        summary = self._run(
+            services.assessment_compute, user=user, assessment=assessment, force_reason=options["force_reason"]
+        )
         computed = time.perf_counter() - started
+        if assessment.is_preview:
+            self.stdout.write(
+                _("Month to date (through day %(day)s): a preview, which cannot be published before the month ends.")
+                % {"day": assessment.preview_day}
+            )
         self.stdout.write(
             _(
                 "Computed %(month)s for %(city)s: %(sheets)s score sheets, %(deductions)s deduction lines, "
