@@ -119,7 +119,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Argon2id first (docs/decisions/0003-password-hasher.md); the others verify older hashes, which
+# Argon2id first (docs/decisions/0004-password-hasher.md); the others verify older hashes, which
 # are re-hashed with Argon2id at the user's next sign-in.
 PASSWORD_HASHERS = [
     "gongjian.accounts.hashers.GongjianArgon2PasswordHasher",

@@ -1,5 +1,5 @@
 """The password hasher: Argon2id with OWASP's recommended minimum (19 MiB of memory, 2 passes, one
-lane). See docs/decisions/0003-password-hasher.md for why, and what it costs."""
+lane). See docs/decisions/0004-password-hasher.md for why, and what it costs."""
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 

@@ -163,7 +163,7 @@ class ScoreSheet(models.Model):
 
 # Score sheets' item scores and deduction lines are a month's computation, rebuilt whole each time
 # (tens of thousands of rows): their high-volume links carry no database constraint, whose per-row
-# checks at commit cost more than writing the rows (docs/decisions/0003-computed-rows-without-fk-checks.md).
+# checks at commit cost more than writing the rows (docs/decisions/0008-computed-rows-without-fk-checks.md).
 # The engine is their only writer, from ids it has just read in the same transaction, and deletes
 # them children first; Django's on_delete (CASCADE, PROTECT) still applies to deletes through the ORM.
 

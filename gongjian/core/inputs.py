@@ -23,7 +23,7 @@ imports, the public sign-up page:
 form and serializer field derives from — Django's ``forms.CharField``, ``IntegerField``,
 ``DateField``, ``DateTimeField``, ``FileField`` and DRF's counterparts — so no form or serializer, present or future,
 can miss them. Importers call :func:`clean_text` and :func:`check_date` on each cell.
-See docs/decisions/0003-input-cleaned-at-the-door.md.
+See docs/decisions/0006-input-cleaned-at-the-door.md.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Passwords are hashed with Argon2id at OWASP's minimum; older PBKDF2 hashes still sign in and are
-upgraded at that sign-in (docs/decisions/0003-password-hasher.md)."""
+upgraded at that sign-in (docs/decisions/0004-password-hasher.md)."""
 
 from __future__ import annotations
 
