@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup venv assets system-deps migrate serve dev worker collectstatic lint format check messages lock bench clean
+.PHONY: demo test multinode setup venv assets system-deps migrate serve dev worker collectstatic lint format check messages lock bench clean
 
 demo: setup migrate
 	DEBUG=1 $(MANAGE) demo
@@ -17,6 +17,11 @@ demo: setup migrate
 
 test: setup system-deps
 	bash scripts/run-tests.sh
+
+# Several nodes on one machine (PostgreSQL, two gunicorn nodes, two workers, a local S3 server,
+# Redis when it answers): run by `make test` after the PostgreSQL suite; skips saying why.
+multinode: setup
+	$(PY) scripts/multinode.py
 
 setup: venv assets .env
 

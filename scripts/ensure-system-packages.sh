@@ -12,9 +12,11 @@ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing+=(libpango-1.0-0)
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing+=(libpangoft2-1.0-0)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+# LibreOffice renders the bulletin's Word file to check its GB/T 9704 layout (28 × 22).
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages: chromium, Noto CJK fonts, Pango and poppler present"
+  echo "system packages: chromium, Noto CJK fonts, Pango, poppler and LibreOffice present"
   exit 0
 fi
 

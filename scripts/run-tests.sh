@@ -48,3 +48,10 @@ if [ "$pg_reachable" = 1 ]; then
   echo "== pytest on PostgreSQL ($TEST_DATABASE_URL)"
   DATABASE_URL="$TEST_DATABASE_URL" $PY -m pytest -p no:cacheprovider "$@"
 fi
+
+if [ "$pg_reachable" = 1 ]; then
+  echo "== several nodes (make multinode): two app nodes, two workers, S3 and Redis on PostgreSQL"
+  TEST_DATABASE_URL="$TEST_DATABASE_URL" $PY scripts/multinode.py
+else
+  echo "== several nodes: SKIPPED (needs PostgreSQL; see above)"
+fi
