@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,11 +35,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "captcha",
     "template_partials",
     "django_tasks",
     "django_tasks_db",
@@ -110,6 +112,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "gongjian.accounts.backends.AddressThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -122,16 +125,41 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account (per username, whatever the address) after repeated wrong passwords.
+# Lock an account for an address after repeated wrong passwords: the lockout is keyed on the
+# username AND the address together, so a stranger failing from elsewhere cannot lock a real user
+# out (the user still signs in from their own address). Wrong passwords from one address across
+# any accounts (password spraying) are limited separately (LOGIN_FAILURES_PER_ADDRESS, below).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "gongjian.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
-# Lock the account, not the address: offices sit behind one NAT address, and locking it would
-# lock out a whole street office because of one mistyped password.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_CLIENT_IP_CALLABLE = "gongjian.accounts.throttles.client_ip"
+# The client's address: REMOTE_ADDR, or — behind PROXY_COUNT trusted reverse proxies — the address
+# they appended to X-Forwarded-For (the same rule for axes, the throttles and DRF).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# Wrong passwords from one address (any usernames, login page, API and admin together) within a
+# window before the address must wait: higher than the per-account limit, since an office's
+# computers share one address.
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+# API tokens (django-rest-knox: several per user, stored hashed, each with an expiry).
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 7)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# Shared cache (rate limits, throttles): Redis when REDIS_URL is set (several app nodes); else
+# memory of one process — enough for a single-process server, not shared between nodes.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gongjian"}
+}
 
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
@@ -236,12 +264,19 @@ CONTENT_SECURITY_POLICY = {
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "gongjian.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
+    "NUM_PROXIES": PROXY_COUNT,
+    "DEFAULT_THROTTLE_RATES": {
+        # Requests per address to the token endpoint (right or wrong passwords alike).
+        "token": env_str("API_TOKEN_RATE", "20/min"),
+        # Public volunteer sign-ups per address.
+        "sign_up": env_str("SIGN_UP_RATE", "10/hour"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gongjian.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [

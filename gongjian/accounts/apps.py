@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "gongjian.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from gongjian.accounts import throttles  # noqa: F401  (counts failed sign-ins per address)
