@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "gongjian.participation.middleware.IdNumberKeyMiddleware",
     # Last, so that it sees failed logins from every view above it.
     "axes.middleware.AxesMiddleware",
 ]
@@ -234,6 +235,11 @@ ASSESSMENT_EVIDENCE_SCORER = "gongjian.archives.scoring.losses"
 #   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 # Keep it safe: without it the stored ID numbers cannot be read back.
 ID_NUMBER_KEY = env_str("ID_NUMBER_KEY", "")
+# Import leftovers (`manage.py purge_imports`, also run after each upload): a sheet uploaded for
+# preview and neither confirmed nor cancelled is deleted after this many hours; the sheet of rows
+# that were not imported after this many days.
+IMPORT_PREVIEW_TTL_HOURS = env_int("IMPORT_PREVIEW_TTL_HOURS", 24)
+IMPORT_ERRORS_TTL_DAYS = env_int("IMPORT_ERRORS_TTL_DAYS", 7)
 
 # --- security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

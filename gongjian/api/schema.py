@@ -41,7 +41,7 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     out = {}
     for code in codes:
         body = ValidationErrorSerializer if code == 400 else ErrorSerializer
-        out[code] = OpenApiResponse(response=body, description=str(_DESCRIPTIONS.get(code, "")))
+        out[code] = OpenApiResponse(response=body, description=_DESCRIPTIONS.get(code, ""))
     return out
 
 

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 from gongjian.accounts import tokens
 from gongjian.accounts.access import actor_for
 from gongjian.accounts.throttles import TokenRateThrottle, address_blocked
-from gongjian.core.privacy import NoStoreMixin
 from gongjian.api.errors import form_errors
 from gongjian.api.schema import ERRORS_401, error_responses
 from gongjian.api.serializers import (
@@ -23,6 +22,7 @@ from gongjian.api.serializers import (
     TokenSerializer,
     UnitSerializer,
 )
+from gongjian.core.privacy import NoStoreMixin
 from gongjian.organizations import selectors
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.filters import UnitFilterForm

@@ -495,8 +495,9 @@ def theme_set(*, user, unit: Unit, month: datetime.date, title: str) -> MonthlyT
 
 
 def _import_content(batch) -> bytes:
+    """The uploaded sheet, decrypted (it is stored encrypted: it holds ID numbers in clear)."""
     with batch.file.open("rb") as handle:
-        return handle.read()
+        return privacy.open_sealed_bytes(handle.read())
 
 
 def check_rows(*, kind: str, filename: str, content: bytes, community: Unit, report, on_error=None):
@@ -539,10 +540,14 @@ def import_upload(*, user, community: Unit, filename: str, content: bytes, kind:
         created_by=user,
     )
     suffix = ".xlsx" if content[:2] == b"PK" else ".csv"
-    batch.file.save(f"{kind}{suffix}", ContentFile(content), save=False)
+    batch.file.save(f"{kind}{suffix}.sealed", ContentFile(privacy.seal_bytes(content)), save=False)
     try:
         batch.save()
         audit_record(actor=user, action="import.upload", target=batch, to_state=batch.status, note=batch.filename)
+        # Leftovers of earlier imports are cleared in the background (also `manage.py purge_imports`).
+        from gongjian.participation.tasks import imports_purge_task
+
+        transaction.on_commit(imports_purge_task.enqueue)
     except BaseException:
         default_storage.delete(batch.file.name)
         raise
@@ -712,6 +717,63 @@ def import_cancel(*, user, batch) -> None:
     audit_record(
         actor=user, action="import.cancel", target=batch, from_state=ImportStatus.PREVIEW, to_state=batch.status
     )
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    previews: int
+    sheets: int
+
+
+def imports_purge(*, now: datetime.datetime | None = None) -> PurgeResult:
+    """Delete what imports leave behind: sheets uploaded for preview and never confirmed or
+    cancelled (after IMPORT_PREVIEW_TTL_HOURS; the batch becomes cancelled) and the sheets of rows
+    not imported (after IMPORT_ERRORS_TTL_DAYS). Files go once the database says so."""
+    from django.conf import settings
+
+    from gongjian.participation.choices import ImportStatus
+    from gongjian.participation.models import ImportBatch
+
+    now = now or timezone.now()
+    preview_cutoff = now - datetime.timedelta(hours=settings.IMPORT_PREVIEW_TTL_HOURS)
+    sheet_cutoff = now - datetime.timedelta(days=settings.IMPORT_ERRORS_TTL_DAYS)
+    previews = sheets = 0
+    for batch_id in ImportBatch.objects.filter(status=ImportStatus.PREVIEW, created_at__lt=preview_cutoff).values_list(
+        "id", flat=True
+    ):
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().filter(pk=batch_id, status=ImportStatus.PREVIEW).first()
+            if batch is None:
+                continue
+            name = batch.file.name
+            batch.status = ImportStatus.CANCELLED
+            batch.file = ""
+            batch.save(update_fields=["status", "file", "updated_at"])
+            if name:
+                transaction.on_commit(lambda name=name: default_storage.delete(name))
+            audit_record(
+                actor=None,
+                action="import.expire",
+                target=batch,
+                from_state=ImportStatus.PREVIEW,
+                to_state=batch.status,
+                note="preview not confirmed in time",
+            )
+            previews += 1
+    for batch_id in (
+        ImportBatch.objects.exclude(errors_file="").filter(updated_at__lt=sheet_cutoff).values_list("id", flat=True)
+    ):
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+            name = batch.errors_file.name
+            if not name:
+                continue
+            batch.errors_file = ""
+            batch.save(update_fields=["errors_file"])
+            transaction.on_commit(lambda name=name: default_storage.delete(name))
+            audit_record(actor=None, action="import.errors_purge", target=batch, note="rows-not-imported sheet deleted")
+            sheets += 1
+    return PurgeResult(previews=previews, sheets=sheets)
 
 
 # --- teams, stairwell heads, frontage duties -------------------------------------------------------
