@@ -137,11 +137,27 @@ def _check_duplicates(community_id: int, data: VolunteerData, id_hash: str, excl
         raise ValidationError(errors)
 
 
-def _create_volunteer(*, community: Unit, data: VolunteerData, status: str, source: str, account=None) -> Volunteer:
+def _same_person(community_id: int, data: VolunteerData, id_hash: str):
+    same = Q(phone=data.phone)
+    if id_hash:
+        same |= Q(id_number_hash=id_hash)
+    return _live_volunteers(community_id).filter(same)
+
+
+def _create_volunteer(
+    *, community: Unit, data: VolunteerData, status: str, source: str, account=None, flag_duplicates: bool = False
+) -> Volunteer:
+    """Create a volunteer. A duplicate (same phone or ID number in the community) is refused with
+    a message naming the field, or — ``flag_duplicates``, for public sign-ups that must not tell a
+    visitor who is registered — kept pending with ``possible_duplicate`` for the reviewer."""
     if community.level != UnitLevel.COMMUNITY:
         raise ValidationError({"community": _("A volunteer's home is a community.")})
     token, id_hash = privacy.IdSealer().seal(data.id_number) if data.id_number else ("", "")
-    _check_duplicates(community.pk, data, id_hash)
+    possible_duplicate = False
+    if flag_duplicates:
+        possible_duplicate = _same_person(community.pk, data, id_hash).exists()
+    else:
+        _check_duplicates(community.pk, data, id_hash)
     volunteer = Volunteer(
         community=community,
         user=account,
@@ -156,6 +172,7 @@ def _create_volunteer(*, community: Unit, data: VolunteerData, status: str, sour
         availability=data.availability,
         status=status,
         source=source,
+        possible_duplicate=possible_duplicate,
     )
     try:
         with transaction.atomic():
@@ -187,9 +204,20 @@ def volunteer_sign_up(*, community: Unit, user=None, **fields) -> Volunteer:
         raise ValidationError({"name": _("You are already registered as a volunteer.")})
     data = clean_volunteer(**fields)
     volunteer = _create_volunteer(
-        community=community, data=data, status=VolunteerStatus.PENDING, source=VolunteerSource.SELF, account=account
+        community=community,
+        data=data,
+        status=VolunteerStatus.PENDING,
+        source=VolunteerSource.SELF,
+        account=account,
+        flag_duplicates=True,
     )
-    audit_record(actor=account, action="volunteer.sign_up", target=volunteer, to_state=volunteer.status)
+    audit_record(
+        actor=account,
+        action="volunteer.sign_up",
+        target=volunteer,
+        to_state=volunteer.status,
+        note="possible duplicate" if volunteer.possible_duplicate else "",
+    )
     return volunteer
 
 
@@ -201,8 +229,28 @@ def volunteer_review(*, user, volunteer: Volunteer, approve: bool, note: str = "
     if volunteer.status != VolunteerStatus.PENDING:
         raise Conflict(_("This registration has already been reviewed."))
     before = volunteer.status
+    if approve and (
+        _live_volunteers(volunteer.community_id)
+        .exclude(pk=volunteer.pk)
+        .exclude(status=VolunteerStatus.PENDING)
+        .filter(
+            Q(phone=volunteer.phone)
+            | (Q(id_number_hash=volunteer.id_number_hash) if volunteer.id_number_hash else Q(pk__in=[]))
+        )
+        .exists()
+    ):
+        raise Conflict(
+            _(
+                "This person is already registered in this community (same phone or ID number): "
+                "reject this sign-up instead."
+            )
+        )
     volunteer.status = VolunteerStatus.ACTIVE if approve else VolunteerStatus.REJECTED
-    volunteer.save(update_fields=["status", "updated_at"])
+    try:
+        with transaction.atomic():
+            volunteer.save(update_fields=["status", "updated_at"])
+    except IntegrityError:
+        raise Conflict(_("This volunteer is already registered in this community.")) from None
     audit_record(
         actor=user, action="volunteer.review", target=volunteer, from_state=before, to_state=volunteer.status, note=note
     )
@@ -663,6 +711,7 @@ def volunteers_bulk_save(*, chunks, community_id: int, registered_on: datetime.d
         "status",
         "source",
         "registered_on",
+        "possible_duplicate",
         "created_at",
         "updated_at",
     ]
@@ -689,6 +738,7 @@ def volunteers_bulk_save(*, chunks, community_id: int, registered_on: datetime.d
                     active,
                     source,
                     today,
+                    False,
                     now,
                     now,
                 )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for
+from gongjian.accounts.throttles import sign_up_allowed
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import ExportResult, download_response, private_image_response
 from gongjian.core.filtering import apply_filter
@@ -25,7 +26,14 @@ from gongjian.participation import selectors, services
 from gongjian.participation.choices import ImportStatus, VolunteerStatus
 from gongjian.participation.exporters import ActivityExporter, VolunteerExporter, volunteer_template
 from gongjian.participation.filters import ActivityFilterForm, MonthForm, QuarterForm, VolunteerFilterForm
-from gongjian.participation.forms import ActivityForm, ImportForm, ReviewForm, SanctionForm, VolunteerForm
+from gongjian.participation.forms import (
+    ActivityForm,
+    ImportForm,
+    PublicSignUpForm,
+    ReviewForm,
+    SanctionForm,
+    VolunteerForm,
+)
 from gongjian.participation.importers import ImportRefused
 from gongjian.participation.models import Volunteer
 
@@ -127,22 +135,29 @@ def volunteer_create(request):
 
 
 def volunteer_sign_up(request):
-    """The public sign-up page: anyone may register; the community reviews it."""
+    """The public sign-up page: anyone may register; the community reviews it. Limited per address
+    (SIGN_UP_RATE) with a captcha for visitors; the answer is the same whether or not the person is
+    already registered (a duplicate is flagged for the reviewer, never told to the visitor)."""
     communities = list(Unit.objects.filter(level="community").select_related("parent").order_by("code"))
-    form = VolunteerForm(request.POST or None, communities=communities)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.volunteer_sign_up(
-                user=request.user,
-                community=next(c for c in communities if str(c.pk) == data["community"]),
-                **{k: v for k, v in data.items() if k != "community"},
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Thank you. Your community will review your registration."))
-            return redirect("participation:sign-up")
+    form = PublicSignUpForm(
+        request.POST or None, communities=communities, ask_captcha=not request.user.is_authenticated
+    )
+    if request.method == "POST":
+        if not sign_up_allowed(request):
+            return render(request, "participation/sign_up_throttled.html", status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.volunteer_sign_up(
+                    user=request.user,
+                    community=next(c for c in communities if str(c.pk) == data["community"]),
+                    **{k: v for k, v in data.items() if k not in ("community", "captcha")},
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("Thank you. Your community will review your registration."))
+                return redirect("participation:sign-up")
     return render(
         request,
         "participation/volunteer_form.html",
