@@ -274,16 +274,20 @@ def volunteer_sanction_add(
     return sanction
 
 
-def personal_data_view_record(*, user, volunteer_ids: Sequence[int], where: str) -> None:
-    """Audit that ``user`` saw these volunteers' phone and ID numbers in full (one event per view)."""
-    if not volunteer_ids:
+def personal_data_view_record(
+    *, user, volunteer_ids: Sequence[int] = (), where: str, others: dict[str, Sequence[int]] | None = None
+) -> None:
+    """Audit that ``user`` saw personal data in full (one event per view): volunteers' phone and ID
+    numbers, and ``others`` — other records with phones, by kind (team members' volunteers,
+    ``stairwell_heads``, ``frontage_duties``)."""
+    others = {kind: list(ids) for kind, ids in (others or {}).items() if ids}
+    if not volunteer_ids and not others:
         return
-    audit_record(
-        actor=user,
-        action="volunteer.personal_data_view",
-        target=user,
-        changes={"volunteers": list(volunteer_ids)[:1000], "count": len(volunteer_ids), "where": where},
-    )
+    changes = {"volunteers": list(volunteer_ids)[:1000], "count": len(volunteer_ids), "where": where}
+    for kind, ids in others.items():
+        changes[kind] = ids[:1000]
+        changes["count"] += len(ids)
+    audit_record(actor=user, action="volunteer.personal_data_view", target=user, changes=changes)
 
 
 # --- activities ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from gongjian.accounts.throttles import sign_up_allowed
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import ExportResult, download_response, private_image_response
 from gongjian.core.filtering import apply_filter
+from gongjian.core.privacy import no_store
 from gongjian.organizations.models import Unit
 from gongjian.participation import selectors, services
 from gongjian.participation.choices import ImportStatus, VolunteerStatus
@@ -67,6 +68,7 @@ def _volunteers_filtered(request):
 
 
 @login_required
+@no_store
 def volunteer_list(request):
     actor = actor_for(request.user)
     form, volunteers = _volunteers_filtered(request)
@@ -92,6 +94,7 @@ def volunteer_list(request):
 
 
 @login_required
+@no_store
 def volunteer_export(request, fmt: str):
     if fmt not in ("xlsx", "csv"):
         raise Http404
@@ -106,6 +109,7 @@ def volunteer_export(request, fmt: str):
 
 
 @login_required
+@no_store
 def volunteer_create(request):
     actor = actor_for(request.user)
     _require(actor, Perm.VOLUNTEER_MANAGE)
@@ -167,6 +171,7 @@ def volunteer_sign_up(request):
 
 
 @login_required
+@no_store
 def volunteer_detail(request, pk: int):
     actor = actor_for(request.user)
     volunteer = selectors.volunteer_get(actor=actor, volunteer_id=pk)
@@ -233,6 +238,7 @@ def volunteer_sanction(request, pk: int):
 
 
 @login_required
+@no_store
 def my_service(request):
     """A volunteer's own record and hours."""
     volunteer = Volunteer.objects.filter(user=request.user).select_related("community").first()
@@ -248,6 +254,7 @@ def my_service(request):
 
 
 @login_required
+@no_store
 def volunteer_import(request):
     actor = actor_for(request.user)
     _require(actor, Perm.VOLUNTEER_MANAGE)
@@ -281,6 +288,7 @@ def import_template(request):
 
 
 @login_required
+@no_store
 def import_preview(request, pk: int):
     batch = selectors.import_batch_get(actor=actor_for(request.user), batch_id=pk)
     report = services.import_preview(batch=batch) if batch.status == ImportStatus.PREVIEW else None
@@ -288,6 +296,7 @@ def import_preview(request, pk: int):
 
 
 @login_required
+@no_store
 def import_errors(request, pk: int):
     """The rows not imported, with the reason in the last column (before or after saving)."""
     from gongjian.core.exporters import XLSX
@@ -669,6 +678,7 @@ def team_communities(request):
 
 
 @login_required
+@no_store
 def community_roster(request, pk: int):
     """The four teams, stairwell heads and the 门前三包 register of one community, with the forms
     to keep them for those who manage volunteers there."""
@@ -690,6 +700,10 @@ def community_roster(request, pk: int):
             user=request.user,
             volunteer_ids=[m.volunteer_id for _t, members in roster.teams for m, _p, _h in members],
             where="community_roster_export" if export else "community_roster",
+            others={
+                "stairwell_heads": [h.pk for h, _p in roster.stairwell_heads],
+                "frontage_duties": [d.pk for d, _p in roster.frontage],
+            },
         )
     if export:
         from gongjian.participation.exporters import roster_export
@@ -781,6 +795,7 @@ def _roster_change(request, community):
 
 
 @login_required
+@no_store
 def frontage_duty(request, pk: int):
     """One 门前三包 entry and the problems that point at it; inspectors and the community link a
     problem of category L0103 by its case number."""
@@ -806,6 +821,11 @@ def frontage_duty(request, pk: int):
     reveal = duty.community_id in selectors.revealed_communities(actor=actor, community_ids=[duty.community_id])
     from gongjian.participation import privacy
 
+    if reveal:
+        services.personal_data_view_record(
+            user=request.user, where="frontage_duty", others={"frontage_duties": [duty.pk]}
+        )
+
     perms = _perms(actor, duty.community_id)
     return render(
         request,
@@ -820,8 +840,13 @@ def frontage_duty(request, pk: int):
 
 
 @login_required
+@no_store
 def frontage_pledge(request, pk: int):
     duty = selectors.frontage_duty_get(actor=actor_for(request.user), duty_id=pk)
     if not duty.pledge:
         raise Http404
+    # The signed pledge names the holder and their contact: a full view of personal data.
+    services.personal_data_view_record(
+        user=request.user, where="frontage_pledge", others={"frontage_duties": [duty.pk]}
+    )
     return FileResponse(duty.pledge.open("rb"), as_attachment=True, filename=duty.pledge.name.rsplit("/", 1)[-1])
