@@ -192,6 +192,9 @@ PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_MEGAPIXELS", 40) * 1_000_000
 PHOTO_MAX_COUNT = env_int("PHOTO_MAX_COUNT", 9)
 # A new problem of the same category this close to a recently closed one is a relapse (回潮).
 RELAPSE_DISTANCE_METERS = env_int("RELAPSE_DISTANCE_METERS", 50)
+# The same reporter reporting the same unit, category and photo (SHA-256) again within this many
+# minutes is told it was already reported (a double tap or a retried upload), not recorded twice.
+PROBLEM_DUPLICATE_WINDOW_MINUTES = env_int("PROBLEM_DUPLICATE_WINDOW_MINUTES", 10)
 # Map tiles: a URL template like https://tiles.example/{z}/{x}/{y}.png on the intranet. Empty:
 # markers on a plain background (no outside tile server is ever contacted).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
