@@ -286,7 +286,7 @@ REST_FRAMEWORK = {
         # Public volunteer sign-ups per address.
         "sign_up": env_str("SIGN_UP_RATE", "10/hour"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gongjian.api.schema.GongjianAutoSchema",
     "EXCEPTION_HANDLER": "gongjian.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -301,6 +301,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its docs page need sign-in in production (they map every endpoint).
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.AllowAny" if DEBUG else "rest_framework.permissions.IsAuthenticated"
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

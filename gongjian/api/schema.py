@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -21,8 +23,11 @@ class ErrorSerializer(serializers.Serializer):
 ValidationErrorSerializer = inline_serializer(
     name="ValidationError",
     fields={
-        "detail": serializers.CharField(required=False),
+        "detail": serializers.JSONField(required=False, help_text=_("A message or a list of messages")),
         "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
+        "errors": serializers.ListField(
+            child=serializers.CharField(), required=False, help_text=_("Every problem found (rule sets)")
+        ),
     },
 )
 
@@ -46,3 +51,44 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 ERRORS_401 = error_responses(401)
+
+
+class GongjianAutoSchema(AutoSchema):
+    """drf-spectacular's schema, plus the error answers every operation can give, in the shapes
+    above: 401/403 where sign-in is needed, 400 where input is read (body, query or page), 404
+    where an object is addressed or a page asked for, 409 on writes, 429 where throttled."""
+
+    def _error_codes(self) -> list[int]:
+        view = self.view
+        codes = []
+        method = self.method.upper()
+        writes = method in ("POST", "PUT", "PATCH", "DELETE")
+        paginated = self._is_list_view() and self._get_paginator() is not None
+        if writes or paginated or self._get_parameters():
+            codes.append(400)
+        if not any(permission is AllowAny for permission in getattr(view, "permission_classes", [])):
+            codes += [401, 403]
+        if "{" in self.path or paginated:
+            codes.append(404)
+        if writes:
+            codes.append(409)
+        if getattr(view, "throttle_classes", None):
+            codes.append(429)
+        return codes
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        if "400" in responses:
+            # Whatever a view declares, a 400 can always be a field-by-field validation answer.
+            responses["400"] = self._get_response_for_code(ValidationErrorSerializer, "400", direction=direction)
+            responses["400"]["description"] = str(_DESCRIPTIONS[400])
+        for code in self._error_codes():
+            key = str(code)
+            if key in responses:
+                continue
+            body = ValidationErrorSerializer if code == 400 else ErrorSerializer
+            responses[key] = self._get_response_for_code(body, key, direction=direction)
+            responses[key]["description"] = str(_DESCRIPTIONS[code])
+        return responses
