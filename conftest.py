@@ -124,3 +124,12 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and throttles count in the cache: every test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,11 +35,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "captcha",
     "template_partials",
     "django_tasks",
     "django_tasks_db",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "gongjian.participation.middleware.IdNumberKeyMiddleware",
     # Last, so that it sees failed logins from every view above it.
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,6 +120,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "gongjian.accounts.backends.AddressThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Argon2id first (docs/decisions/0004-password-hasher.md); the others verify older hashes, which
@@ -137,18 +141,38 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account (per username, whatever the address) after repeated wrong passwords. Failures
-# are counted in the database (axes' database handler), so every app node sees the same count.
+# Lock an account for an address after repeated wrong passwords: the lockout is keyed on the
+# username AND the address together, so a stranger failing from elsewhere cannot lock a real user
+# out (the user still signs in from their own address). Wrong passwords from one address across
+# any accounts (password spraying) are limited separately (LOGIN_FAILURES_PER_ADDRESS, below).
+# Failures are counted in the database (axes' database handler), so every app node sees the same count.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "gongjian.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
-# Lock the account, not the address: offices sit behind one NAT address, and locking it would
-# lock out a whole street office because of one mistyped password.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_CLIENT_IP_CALLABLE = "gongjian.accounts.throttles.client_ip"
+# The client's address: REMOTE_ADDR, or — behind PROXY_COUNT trusted reverse proxies — the address
+# they appended to X-Forwarded-For (the same rule for axes, the throttles and DRF). BEHIND_PROXY /
+# BEHIND_HTTPS_PROXY (below) make it 1 unless PROXY_COUNT says otherwise.
+PROXY_COUNT = env_int(
+    "PROXY_COUNT", 1 if env_bool("BEHIND_PROXY", default=env_bool("BEHIND_HTTPS_PROXY", default=False)) else 0
+)
+# Wrong passwords from one address (any usernames, login page, API and admin together) within a
+# window before the address must wait: higher than the per-account limit, since an office's
+# computers share one address.
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+# API tokens (django-rest-knox: several per user, stored hashed, each with an expiry).
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 7)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
@@ -212,6 +236,9 @@ PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_MEGAPIXELS", 40) * 1_000_000
 PHOTO_MAX_COUNT = env_int("PHOTO_MAX_COUNT", 9)
 # A new problem of the same category this close to a recently closed one is a relapse (回潮).
 RELAPSE_DISTANCE_METERS = env_int("RELAPSE_DISTANCE_METERS", 50)
+# The same reporter reporting the same unit, category and photo (SHA-256) again within this many
+# minutes is told it was already reported (a double tap or a retried upload), not recorded twice.
+PROBLEM_DUPLICATE_WINDOW_MINUTES = env_int("PROBLEM_DUPLICATE_WINDOW_MINUTES", 10)
 # Map tiles: a URL template like https://tiles.example/{z}/{x}/{y}.png on the intranet. Empty:
 # markers on a plain background (no outside tile server is ever contacted).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
@@ -288,6 +315,11 @@ DOCUMENT_COPY_TO = env_str("DOCUMENT_COPY_TO", "")
 #   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 # Keep it safe: without it the stored ID numbers cannot be read back.
 ID_NUMBER_KEY = env_str("ID_NUMBER_KEY", "")
+# Import leftovers (`manage.py purge_imports`, also run after each upload): a sheet uploaded for
+# preview and neither confirmed nor cancelled is deleted after this many hours; the sheet of rows
+# that were not imported after this many days.
+IMPORT_PREVIEW_TTL_HOURS = env_int("IMPORT_PREVIEW_TTL_HOURS", 24)
+IMPORT_ERRORS_TTL_DAYS = env_int("IMPORT_ERRORS_TTL_DAYS", 7)
 
 # --- security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -299,14 +331,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 # Behind a reverse proxy (deploy/nginx/gongjian.conf): trust the Host it forwards
-# (X-Forwarded-Host) and record the client address it saw (X-Real-IP, which nginx overwrites).
+# (X-Forwarded-Host); the client address is the one it appended to X-Forwarded-For (PROXY_COUNT).
 # BEHIND_HTTPS_PROXY also trusts X-Forwarded-Proto, so Django knows the request came over HTTPS.
 # Never turn these on when clients can reach the app directly: they could forge the headers.
 BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", default=False)
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=BEHIND_HTTPS_PROXY)
 if BEHIND_PROXY:
     USE_X_FORWARDED_HOST = True
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_REAL_IP", "REMOTE_ADDR")
 if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = {
@@ -327,7 +358,7 @@ CONTENT_SECURITY_POLICY = {
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -339,7 +370,14 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "NUM_PROXIES": PROXY_COUNT,
+    "DEFAULT_THROTTLE_RATES": {
+        # Requests per address to the token endpoint (right or wrong passwords alike).
+        "token": env_str("API_TOKEN_RATE", "20/min"),
+        # Public volunteer sign-ups per address.
+        "sign_up": env_str("SIGN_UP_RATE", "10/hour"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "gongjian.api.schema.GongjianAutoSchema",
     "EXCEPTION_HANDLER": "gongjian.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -354,6 +392,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its docs page need sign-in in production (they map every endpoint).
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.AllowAny" if DEBUG else "rest_framework.permissions.IsAuthenticated"
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- cache and sessions ----------------------------------------------------------------------

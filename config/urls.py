@@ -17,6 +17,7 @@ urlpatterns = [
     path("archives/", include("gongjian.archives.urls")),
     path("jobs/", include("gongjian.core.jobs.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("gongjian.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

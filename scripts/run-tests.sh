@@ -15,6 +15,7 @@ $PY manage.py check --fail-level WARNING
 # The deployment checklist, with production-like settings (errors fail; advice is printed).
 env -u DJANGO_ALLOW_ASYNC_UNSAFE DJANGO_SETTINGS_MODULE=config.settings DEBUG=0 ALLOWED_HOSTS=gongjian.example \
   SECRET_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+  ID_NUMBER_KEY="$($PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
   $PY manage.py check --deploy --fail-level ERROR
 
 echo "== collectstatic (production storage: hashed names, every referenced file present)"

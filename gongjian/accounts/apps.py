@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from gongjian.accounts import signals  # noqa: F401  (access stamps)
+        from gongjian.accounts import (
+            signals,  # noqa: F401  (access stamps)
+            throttles,  # noqa: F401  (counts failed sign-ins per address)
+        )

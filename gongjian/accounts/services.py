@@ -12,6 +12,7 @@ from gongjian.accounts.access import forget_actor
 from gongjian.accounts.choices import ROLE_UNIT_LEVELS, Role
 from gongjian.accounts.models import Membership, User
 from gongjian.accounts.roster import Person, RosterRefused, initial_password
+from gongjian.accounts.tokens import api_tokens_revoke_all
 from gongjian.core.audit import audit_record, model_changes, snapshot
 from gongjian.organizations.divisions import normalise_code
 from gongjian.organizations.models import CobuildUnit, Unit
@@ -28,10 +29,21 @@ def user_create(*, actor, username: str, password: str | None, name: str = "", p
     return user
 
 
+@transaction.atomic
 def user_set_password(*, actor, user: User, password: str) -> None:
+    """Set a new password; every API token of the user stops working."""
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(actor=actor, action="user.password_change", target=user)
+    api_tokens_revoke_all(actor=actor, user=user, reason="password change")
+
+
+@transaction.atomic
+def user_password_changed(*, actor, user: User) -> None:
+    """Record a password changed by Django's own forms (own page, admin) and revoke the user's
+    API tokens."""
+    audit_record(actor=actor, action="user.password_change", target=user)
+    api_tokens_revoke_all(actor=actor, user=user, reason="password change")
 
 
 @transaction.atomic

@@ -12,6 +12,13 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+    expiry = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    token_key = serializers.CharField(read_only=True, help_text=_("The token's first characters"))
+    created = serializers.DateTimeField(read_only=True)
+    expiry = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class UnitRefSerializer(serializers.ModelSerializer):

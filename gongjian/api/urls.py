@@ -22,6 +22,7 @@ from gongjian.participation.api import (
 )
 
 router = DefaultRouter()
+router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token-item")
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("categories", CategoryViewSet, basename="category")
@@ -44,6 +45,8 @@ router.register("binders", BinderViewSet, basename="binder")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="api-logout-all"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("", include(router.urls)),
 ]

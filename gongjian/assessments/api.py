@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -119,15 +119,20 @@ class RuleItemSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-01"})
+class MonthTextField(serializers.CharField):
+    """A month as text, YYYY-MM (what the rule set answers carry; not a date)."""
+
+
 class RuleSetHeaderSerializer(serializers.Serializer):
     name = serializers.CharField()
     version = serializers.IntegerField()
-    effective_from = serializers.CharField(help_text="YYYY-MM")
+    effective_from = MonthTextField(help_text="YYYY-MM")
     total_points = serializers.DecimalField(max_digits=7, decimal_places=2)
     overdue_deduction = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
     rework_deduction = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
     relapse_deduction = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
-    fold_into_monthly_from = serializers.CharField(required=False, allow_null=True, help_text="YYYY-MM")
+    fold_into_monthly_from = MonthTextField(required=False, allow_null=True, help_text="YYYY-MM")
     levels = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="ranked levels: community, compound"
     )

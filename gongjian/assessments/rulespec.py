@@ -110,6 +110,9 @@ def _codes(value) -> list[str]:
         return []
     if isinstance(value, str):
         return [c.strip() for c in value.replace("，", ",").replace("、", ",").split(",") if c.strip()]
+    if not isinstance(value, list | tuple):
+        # A number or a yes/no where a list belongs: one value, checked (and refused) by the caller.
+        return [str(value)]
     return [str(c).strip() for c in value if str(c).strip()]
 
 

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.fields import empty
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -133,8 +134,15 @@ class RectifySerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
+class ExplicitBooleanField(serializers.BooleanField):
+    """A yes/no that must be given: DRF's BooleanField reads a missing value in form data as
+    False, which would turn "no answer" into a failed review."""
+
+    default_empty_html = empty
+
+
 class ReviewSerializer(serializers.Serializer):
-    passed = serializers.BooleanField()
+    passed = ExplicitBooleanField(help_text="true: passed, close the case; false: failed, send back for rework")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False)
 
@@ -172,6 +180,11 @@ def _call(service, **kwargs):
         raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     except NotPermitted as exc:
         return Response({"detail": str(exc.message)}, status=status.HTTP_403_FORBIDDEN)
+    except services.DuplicateReport as exc:
+        return Response(
+            {"detail": str(exc.message), "duplicate_of": exc.problem.pk, "number": exc.problem.number},
+            status=status.HTTP_409_CONFLICT,
+        )
     except Conflict as exc:
         return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
 
@@ -259,6 +272,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             latitude=data.get("lat"),
             longitude=data.get("lng"),
             inspection=inspection,
+            duplicate_within=services.duplicate_window(),
         )
         if isinstance(result, Response):
             return result

@@ -181,6 +181,39 @@ def _check_coordinates(latitude, longitude) -> None:
         raise ValidationError({"lat": _("The coordinates are out of range.")})
 
 
+class DuplicateReport(Conflict):
+    """The same reporter reported the same problem (unit, category and a photo with the same
+    SHA-256) a moment ago — a double tap or a retried upload. ``problem`` is the first report."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(
+            _("This problem was already reported a moment ago as %(number)s; it was not recorded twice.")
+            % {"number": problem.number}
+        )
+        self.problem = problem
+
+
+def duplicate_window() -> datetime.timedelta:
+    """How far back a report counts as "the same one again" for live submissions."""
+    return datetime.timedelta(minutes=settings.PROBLEM_DUPLICATE_WINDOW_MINUTES)
+
+
+def _same_report_recently(*, user, unit: Unit, category: Category, sha256s: list[str], now, window) -> Problem | None:
+    return (
+        Problem.objects.filter(
+            reporter=user,
+            unit=unit,
+            category=category,
+            created_at__gte=now - window,
+            photos__stage=PhotoStage.BEFORE,
+            photos__sha256__in=sha256s,
+        )
+        .exclude(status=ProblemStatus.VOID)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
 def problem_report(
     *,
     user,
@@ -196,8 +229,14 @@ def problem_report(
     severity: str = "normal",
     inspection: Inspection | None = None,
     now: datetime.datetime | None = None,
+    duplicate_within: datetime.timedelta | None = None,
 ) -> Problem:
-    """Record a problem found at a responsible unit, with at least one photo."""
+    """Record a problem found at a responsible unit, with at least one photo.
+
+    ``duplicate_within`` (live submissions: the page and the API pass ``duplicate_window()``):
+    the same reporter reporting the same unit and category with a photo of the same SHA-256
+    within that time raises ``DuplicateReport`` naming the first report. Callers replaying
+    history (demo, tests) leave it None."""
     actor = actor_for(user)
     now = now or timezone.now()
     if Perm.PROBLEM_REPORT not in perms_at_unit(actor, unit.pk):
@@ -221,6 +260,20 @@ def problem_report(
     local_found = timezone.localtime(found_at)
     deadline = deadline_for(local_found, category.deadline_amount, category.deadline_unit)
     with _files_cleaned_on_failure() as written, transaction.atomic():
+        # One report at a time per unit (a row lock), so two taps of the same report cannot both
+        # pass the duplicate check.
+        if duplicate_within is not None:
+            Unit.objects.select_for_update().filter(pk=unit.pk).exists()
+            first = _same_report_recently(
+                user=user,
+                unit=unit,
+                category=category,
+                sha256s=[p.sha256 for p in processed],
+                now=timezone.now(),
+                window=duplicate_within,
+            )
+            if first is not None:
+                raise DuplicateReport(first)
         problem = Problem.objects.create(
             **scope_columns_for(unit),
             number=case_number_next(category_code=category.code, day=local_found.date()),

@@ -137,9 +137,13 @@ def problem_report(request):
                 longitude=data["longitude"],
                 photos=[f.read() for f in data["photos"]],
                 inspection=next((i for i in rounds if str(i.pk) == data["inspection"]), None),
+                duplicate_within=services.duplicate_window(),
             )
         except ValidationError as error:
             _apply_service_errors(form, error)
+        except services.DuplicateReport as duplicate:
+            messages.warning(request, duplicate.message)
+            return redirect("problems:detail", pk=duplicate.problem.pk)
         else:
             messages.success(request, _("Problem %(number)s recorded.") % {"number": problem.number})
             return redirect("problems:detail", pk=problem.pk)

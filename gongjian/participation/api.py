@@ -19,6 +19,7 @@ from gongjian.accounts.access import Perm, actor_for
 from gongjian.api.errors import form_errors
 from gongjian.api.parsers import BoundedJSONParser
 from gongjian.core.errors import NotPermitted
+from gongjian.core.privacy import NoStoreMixin
 from gongjian.organizations.models import CobuildUnit, Pairing
 from gongjian.participation import selectors, services
 from gongjian.participation.choices import ActivityStatus, PartyStatus
@@ -187,7 +188,7 @@ class VolunteerCreateSerializer(serializers.Serializer):
     availability = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class VolunteerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class VolunteerViewSet(NoStoreMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Volunteers of the caller's places (a volunteer: only their own record)."""
 
     serializer_class = VolunteerSerializer
@@ -429,29 +430,41 @@ def _shown(context, community_id: int, phone: str) -> str:
     return phone if community_id in context["revealed"] else mask_phone(phone)
 
 
-class _MaskedListMixin:
-    """Lists whose phones are shown in full only where the caller may see personal data."""
+class _MaskedListMixin(NoStoreMixin):
+    """Lists whose phones are shown in full only where the caller may see personal data; every
+    full view is audited (``audit_kind``: what the ids are)."""
 
-    def _context(self, items):
+    audit_kind = ""
+
+    def _context(self, items, where: str):
         actor = actor_for(self.request.user)
         revealed = selectors.revealed_communities(actor=actor, community_ids={i.community_id for i in items})
+        shown = [i for i in items if i.community_id in revealed]
+        if shown:
+            services.personal_data_view_record(user=self.request.user, where=where, **self.audited(shown))
         return {"request": self.request, "revealed": revealed}
+
+    def audited(self, items) -> dict:
+        return {"others": {self.audit_kind: [i.pk for i in items]}}
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(
-            self.get_serializer_class()(page, many=True, context=self._context(page)).data
-        )
+        context = self._context(page, where=f"api_{self.basename}_list")
+        return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
 
     def retrieve(self, request, *args, **kwargs):
         item = self.get_object()
-        return Response(self.get_serializer_class()(item, context=self._context([item])).data)
+        context = self._context([item], where=f"api_{self.basename}_detail")
+        return Response(self.get_serializer_class()(item, context=context).data)
 
 
 class TeamViewSet(_MaskedListMixin, viewsets.ReadOnlyModelViewSet):
     """The four teams (四支队伍) of the caller's communities with members, areas and duty schedules."""
 
     serializer_class = TeamSerializer
+
+    def audited(self, teams) -> dict:
+        return {"volunteer_ids": [m.volunteer_id for team in teams for m in team.members.all()]}
 
     def get_queryset(self):
         from django.db.models import Prefetch
@@ -469,6 +482,7 @@ class FrontageDutyViewSet(_MaskedListMixin, viewsets.ReadOnlyModelViewSet):
     """The 门前三包 register of the caller's communities, with the number of problems pointing at each entry."""
 
     serializer_class = FrontageDutySerializer
+    audit_kind = "frontage_duties"
 
     def get_queryset(self):
         return selectors.frontage_duties_visible(actor=actor_for(self.request.user))

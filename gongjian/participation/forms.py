@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from captcha.fields import CaptchaField
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,21 @@ class VolunteerForm(BootstrapForm):
         self.fields["community"].choices = [(str(c.pk), str(c)) for c in communities]
         if len(communities) == 1:
             self.fields["community"].initial = str(communities[0].pk)
+
+
+class PublicSignUpForm(VolunteerForm):
+    """The public sign-up: a captcha (django-simple-captcha: an image made on this server, no
+    outside service, no script) for visitors who are not signed in."""
+
+    captcha = CaptchaField(
+        label=_("Characters in the picture"),
+        error_messages={"invalid": _("The characters do not match the picture; try the new one.")},
+    )
+
+    def __init__(self, *args, ask_captcha: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not ask_captcha:
+            del self.fields["captcha"]
 
 
 class ReviewForm(BootstrapForm):

@@ -356,6 +356,7 @@ def volunteer_rows(
     pending: list[tuple[int, list[str], object, str]] = []
 
     def error(number: int, values: list[str], reason: str) -> None:
+        values = privacy.mask_id_cells(values)  # never an ID number in clear in a preview or sheet
         report.error_count += 1
         if len(report.errors) < PREVIEW_ERRORS:
             report.errors.append(RowError(number, values, reason))
@@ -547,6 +548,7 @@ def roster_rows(
     chunk: list = []
 
     def error(number, values, reason):
+        values = privacy.mask_id_cells(values)  # never an ID number in clear in a preview or sheet
         report.error_count += 1
         if len(report.errors) < PREVIEW_ERRORS:
             report.errors.append(RowError(number, values, reason))

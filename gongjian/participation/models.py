@@ -182,20 +182,25 @@ class Volunteer(TimeStampedModel):
     )
     source = models.CharField(_("registered through"), max_length=10, choices=VolunteerSource.choices)
     registered_on = models.DateField(_("registered on"), default=timezone.localdate)
+    # A public sign-up with the phone or ID number of someone already registered in the community:
+    # the visitor is told nothing (the same thanks either way); the reviewer sees this flag.
+    possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
 
     class Meta:
         verbose_name = _("volunteer")
         verbose_name_plural = _("volunteers")
         ordering = ["community_id", "name", "id"]
         constraints = [
+            # Pending sign-ups are outside: a duplicate sign-up waits for review, and is refused
+            # there when accepted (services.volunteer_review).
             models.UniqueConstraint(
                 fields=["community", "phone"],
-                condition=~Q(status=VolunteerStatus.REJECTED),
+                condition=~Q(status__in=[VolunteerStatus.REJECTED, VolunteerStatus.PENDING]),
                 name="volunteer_unique_phone_in_community",
             ),
             models.UniqueConstraint(
                 fields=["community", "id_number_hash"],
-                condition=~Q(id_number_hash="") & ~Q(status=VolunteerStatus.REJECTED),
+                condition=~Q(id_number_hash="") & ~Q(status__in=[VolunteerStatus.REJECTED, VolunteerStatus.PENDING]),
                 name="volunteer_unique_id_in_community",
             ),
         ]

@@ -32,6 +32,10 @@ __all__ = [
     "encrypt_id_number",
     "decrypt_id_number",
     "id_number_hash",
+    "IdNumberKeyError",
+    "mask_id_like",
+    "seal_bytes",
+    "open_sealed_bytes",
 ]
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -90,7 +94,27 @@ def mask_id_last4(last4: str) -> str:
     return f"{'*' * 14}{last4}" if last4 else ""
 
 
+_ID_LIKE = re.compile(r"^\d{14,17}[\dX]$")
+
+
+def mask_id_like(value) -> str:
+    """A cell as kept in a preview or a rejected-rows sheet: anything shaped like an ID number
+    (15 to 18 characters of digits, the last possibly X) shows only its last four."""
+    text = "" if value is None else str(value)
+    normalised = normalise_id_number(text)
+    return mask_id_last4(normalised[-4:]) if _ID_LIKE.match(normalised) else text
+
+
+def mask_id_cells(values) -> list[str]:
+    return [mask_id_like(value) for value in values]
+
+
 # --- keys ---------------------------------------------------------------------------------------
+
+
+class IdNumberKeyError(Exception):
+    """The stored ID numbers cannot be read with the configured ID_NUMBER_KEY (a wrong or rotated
+    key). Pages answer with a clear error page (``core.errors``), never a 500."""
 
 
 def _key_text() -> str:
@@ -100,6 +124,17 @@ def _key_text() -> str:
             return _DEV_KEY
         raise ImproperlyConfigured("ID_NUMBER_KEY (a Fernet key) is required when DEBUG is off.")
     return key
+
+
+def key_problem(key_text: str) -> str | None:
+    """None when ``key_text`` is a usable Fernet key, else why not."""
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key_text.encode())
+    except (ValueError, TypeError) as exc:
+        return str(exc) or "not a Fernet key"
+    return None
 
 
 @functools.cache
@@ -117,10 +152,31 @@ def encrypt_id_number(value: str) -> str:
 
 
 def decrypt_id_number(token: str) -> str:
+    from cryptography.fernet import InvalidToken
+
     if not token:
         return ""
     fernet, _mac = _keys(_key_text())
-    return fernet.decrypt(token.encode()).decode()
+    try:
+        return fernet.decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise IdNumberKeyError("A stored ID number cannot be decrypted with ID_NUMBER_KEY.") from exc
+
+
+def seal_bytes(content: bytes) -> bytes:
+    """Encrypt a whole file (an uploaded roster waiting for confirmation) under ID_NUMBER_KEY."""
+    fernet, _mac = _keys(_key_text())
+    return fernet.encrypt(content)
+
+
+def open_sealed_bytes(content: bytes) -> bytes:
+    from cryptography.fernet import InvalidToken
+
+    fernet, _mac = _keys(_key_text())
+    try:
+        return fernet.decrypt(content)
+    except InvalidToken as exc:
+        raise IdNumberKeyError("A stored import cannot be decrypted with ID_NUMBER_KEY.") from exc
 
 
 def id_number_hash(value: str) -> str:

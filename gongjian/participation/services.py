@@ -138,11 +138,27 @@ def _check_duplicates(community_id: int, data: VolunteerData, id_hash: str, excl
         raise ValidationError(errors)
 
 
-def _create_volunteer(*, community: Unit, data: VolunteerData, status: str, source: str, account=None) -> Volunteer:
+def _same_person(community_id: int, data: VolunteerData, id_hash: str):
+    same = Q(phone=data.phone)
+    if id_hash:
+        same |= Q(id_number_hash=id_hash)
+    return _live_volunteers(community_id).filter(same)
+
+
+def _create_volunteer(
+    *, community: Unit, data: VolunteerData, status: str, source: str, account=None, flag_duplicates: bool = False
+) -> Volunteer:
+    """Create a volunteer. A duplicate (same phone or ID number in the community) is refused with
+    a message naming the field, or — ``flag_duplicates``, for public sign-ups that must not tell a
+    visitor who is registered — kept pending with ``possible_duplicate`` for the reviewer."""
     if community.level != UnitLevel.COMMUNITY:
         raise ValidationError({"community": _("A volunteer's home is a community.")})
     token, id_hash = privacy.IdSealer().seal(data.id_number) if data.id_number else ("", "")
-    _check_duplicates(community.pk, data, id_hash)
+    possible_duplicate = False
+    if flag_duplicates:
+        possible_duplicate = _same_person(community.pk, data, id_hash).exists()
+    else:
+        _check_duplicates(community.pk, data, id_hash)
     volunteer = Volunteer(
         community=community,
         user=account,
@@ -157,6 +173,7 @@ def _create_volunteer(*, community: Unit, data: VolunteerData, status: str, sour
         availability=data.availability,
         status=status,
         source=source,
+        possible_duplicate=possible_duplicate,
     )
     try:
         with transaction.atomic():
@@ -188,9 +205,20 @@ def volunteer_sign_up(*, community: Unit, user=None, **fields) -> Volunteer:
         raise ValidationError({"name": _("You are already registered as a volunteer.")})
     data = clean_volunteer(**fields)
     volunteer = _create_volunteer(
-        community=community, data=data, status=VolunteerStatus.PENDING, source=VolunteerSource.SELF, account=account
+        community=community,
+        data=data,
+        status=VolunteerStatus.PENDING,
+        source=VolunteerSource.SELF,
+        account=account,
+        flag_duplicates=True,
     )
-    audit_record(actor=account, action="volunteer.sign_up", target=volunteer, to_state=volunteer.status)
+    audit_record(
+        actor=account,
+        action="volunteer.sign_up",
+        target=volunteer,
+        to_state=volunteer.status,
+        note="possible duplicate" if volunteer.possible_duplicate else "",
+    )
     return volunteer
 
 
@@ -202,8 +230,28 @@ def volunteer_review(*, user, volunteer: Volunteer, approve: bool, note: str = "
     if volunteer.status != VolunteerStatus.PENDING:
         raise Conflict(_("This registration has already been reviewed."))
     before = volunteer.status
+    if approve and (
+        _live_volunteers(volunteer.community_id)
+        .exclude(pk=volunteer.pk)
+        .exclude(status=VolunteerStatus.PENDING)
+        .filter(
+            Q(phone=volunteer.phone)
+            | (Q(id_number_hash=volunteer.id_number_hash) if volunteer.id_number_hash else Q(pk__in=[]))
+        )
+        .exists()
+    ):
+        raise Conflict(
+            _(
+                "This person is already registered in this community (same phone or ID number): "
+                "reject this sign-up instead."
+            )
+        )
     volunteer.status = VolunteerStatus.ACTIVE if approve else VolunteerStatus.REJECTED
-    volunteer.save(update_fields=["status", "updated_at"])
+    try:
+        with transaction.atomic():
+            volunteer.save(update_fields=["status", "updated_at"])
+    except IntegrityError:
+        raise Conflict(_("This volunteer is already registered in this community.")) from None
     audit_record(
         actor=user, action="volunteer.review", target=volunteer, from_state=before, to_state=volunteer.status, note=note
     )
@@ -227,16 +275,20 @@ def volunteer_sanction_add(
     return sanction
 
 
-def personal_data_view_record(*, user, volunteer_ids: Sequence[int], where: str) -> None:
-    """Audit that ``user`` saw these volunteers' phone and ID numbers in full (one event per view)."""
-    if not volunteer_ids:
+def personal_data_view_record(
+    *, user, volunteer_ids: Sequence[int] = (), where: str, others: dict[str, Sequence[int]] | None = None
+) -> None:
+    """Audit that ``user`` saw personal data in full (one event per view): volunteers' phone and ID
+    numbers, and ``others`` — other records with phones, by kind (team members' volunteers,
+    ``stairwell_heads``, ``frontage_duties``)."""
+    others = {kind: list(ids) for kind, ids in (others or {}).items() if ids}
+    if not volunteer_ids and not others:
         return
-    audit_record(
-        actor=user,
-        action="volunteer.personal_data_view",
-        target=user,
-        changes={"volunteers": list(volunteer_ids)[:1000], "count": len(volunteer_ids), "where": where},
-    )
+    changes = {"volunteers": list(volunteer_ids)[:1000], "count": len(volunteer_ids), "where": where}
+    for kind, ids in others.items():
+        changes[kind] = ids[:1000]
+        changes["count"] += len(ids)
+    audit_record(actor=user, action="volunteer.personal_data_view", target=user, changes=changes)
 
 
 # --- activities ---------------------------------------------------------------------------------
@@ -498,8 +550,9 @@ def theme_set(*, user, unit: Unit, month: datetime.date, title: str) -> MonthlyT
 
 
 def _import_content(batch) -> bytes:
+    """The uploaded sheet, decrypted (it is stored encrypted: it holds ID numbers in clear)."""
     with batch.file.open("rb") as handle:
-        return handle.read()
+        return privacy.open_sealed_bytes(handle.read())
 
 
 def check_rows(*, kind: str, filename: str, content: bytes, community: Unit, report, on_error=None):
@@ -542,10 +595,14 @@ def import_upload(*, user, community: Unit, filename: str, content: bytes, kind:
         created_by=user,
     )
     suffix = ".xlsx" if content[:2] == b"PK" else ".csv"
-    batch.file.save(f"{kind}{suffix}", ContentFile(content), save=False)
+    batch.file.save(f"{kind}{suffix}.sealed", ContentFile(privacy.seal_bytes(content)), save=False)
     try:
         batch.save()
         audit_record(actor=user, action="import.upload", target=batch, to_state=batch.status, note=batch.filename)
+        # Leftovers of earlier imports are cleared in the background (also `manage.py purge_imports`).
+        from gongjian.participation.tasks import imports_purge_task
+
+        transaction.on_commit(imports_purge_task.enqueue)
     except BaseException:
         default_storage.delete(batch.file.name)
         raise
@@ -661,6 +718,7 @@ def volunteers_bulk_save(*, chunks, community_id: int, registered_on: datetime.d
         "status",
         "source",
         "registered_on",
+        "possible_duplicate",
         "created_at",
         "updated_at",
     ]
@@ -687,6 +745,7 @@ def volunteers_bulk_save(*, chunks, community_id: int, registered_on: datetime.d
                     active,
                     source,
                     today,
+                    False,
                     now,
                     now,
                 )
@@ -715,6 +774,63 @@ def import_cancel(*, user, batch) -> None:
     audit_record(
         actor=user, action="import.cancel", target=batch, from_state=ImportStatus.PREVIEW, to_state=batch.status
     )
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    previews: int
+    sheets: int
+
+
+def imports_purge(*, now: datetime.datetime | None = None) -> PurgeResult:
+    """Delete what imports leave behind: sheets uploaded for preview and never confirmed or
+    cancelled (after IMPORT_PREVIEW_TTL_HOURS; the batch becomes cancelled) and the sheets of rows
+    not imported (after IMPORT_ERRORS_TTL_DAYS). Files go once the database says so."""
+    from django.conf import settings
+
+    from gongjian.participation.choices import ImportStatus
+    from gongjian.participation.models import ImportBatch
+
+    now = now or timezone.now()
+    preview_cutoff = now - datetime.timedelta(hours=settings.IMPORT_PREVIEW_TTL_HOURS)
+    sheet_cutoff = now - datetime.timedelta(days=settings.IMPORT_ERRORS_TTL_DAYS)
+    previews = sheets = 0
+    for batch_id in ImportBatch.objects.filter(status=ImportStatus.PREVIEW, created_at__lt=preview_cutoff).values_list(
+        "id", flat=True
+    ):
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().filter(pk=batch_id, status=ImportStatus.PREVIEW).first()
+            if batch is None:
+                continue
+            name = batch.file.name
+            batch.status = ImportStatus.CANCELLED
+            batch.file = ""
+            batch.save(update_fields=["status", "file", "updated_at"])
+            if name:
+                transaction.on_commit(lambda name=name: default_storage.delete(name))
+            audit_record(
+                actor=None,
+                action="import.expire",
+                target=batch,
+                from_state=ImportStatus.PREVIEW,
+                to_state=batch.status,
+                note="preview not confirmed in time",
+            )
+            previews += 1
+    for batch_id in (
+        ImportBatch.objects.exclude(errors_file="").filter(updated_at__lt=sheet_cutoff).values_list("id", flat=True)
+    ):
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+            name = batch.errors_file.name
+            if not name:
+                continue
+            batch.errors_file = ""
+            batch.save(update_fields=["errors_file"])
+            transaction.on_commit(lambda name=name: default_storage.delete(name))
+            audit_record(actor=None, action="import.errors_purge", target=batch, note="rows-not-imported sheet deleted")
+            sheets += 1
+    return PurgeResult(previews=previews, sheets=sheets)
 
 
 # --- teams, stairwell heads, frontage duties -------------------------------------------------------

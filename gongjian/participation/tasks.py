@@ -1,4 +1,5 @@
-"""Participation's background tasks (Django's task API): saving a previewed import sheet. The
+"""Participation's background tasks (Django's task API): saving a previewed import sheet, and
+purging abandoned import leftovers. The
 parser and the savers are unchanged (services.import_confirm); the job records progress and the
 counts, and the preview page follows it (gongjian.core.jobs)."""
 
@@ -67,3 +68,12 @@ def _save(job, progress) -> dict:
 def import_save(context, job_id: int) -> dict:
     """Save the valid rows of one previewed import sheet (all in one transaction)."""
     return run_job(context, job_id, _save)
+
+
+@task()
+def imports_purge_task() -> dict[str, int]:
+    """Delete abandoned import previews and old rejected-row sheets (see services.imports_purge)."""
+    from gongjian.participation.services import imports_purge
+
+    result = imports_purge()
+    return {"previews": result.previews, "sheets": result.sheets}

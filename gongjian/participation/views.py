@@ -19,19 +19,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, perms_at_unit
+from gongjian.accounts.throttles import sign_up_allowed
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import ExportResult, describe_filters, download_response, private_image_response
 from gongjian.core.filtering import apply_filter
 from gongjian.core.inputs import check_date, cleaned_post, read_upload
 from gongjian.core.jobs.exports import INVALID_QUERY, export_response
 from gongjian.core.jobs.runner import JobRefused
+from gongjian.core.privacy import no_store
 from gongjian.core.storage import file_response
 from gongjian.organizations.models import Unit
 from gongjian.participation import selectors, services
 from gongjian.participation.choices import ImportStatus, VolunteerStatus
 from gongjian.participation.exporters import ActivityExporter, VolunteerExporter, volunteer_template
 from gongjian.participation.filters import ActivityFilterForm, MonthForm, QuarterForm, VolunteerFilterForm
-from gongjian.participation.forms import ActivityForm, ImportForm, ReviewForm, SanctionForm, VolunteerForm
+from gongjian.participation.forms import (
+    ActivityForm,
+    ImportForm,
+    PublicSignUpForm,
+    ReviewForm,
+    SanctionForm,
+    VolunteerForm,
+)
 from gongjian.participation.importers import ImportRefused
 from gongjian.participation.models import Volunteer
 
@@ -65,6 +74,7 @@ def _volunteers_filtered(request):
 
 
 @login_required
+@no_store
 def volunteer_list(request):
     actor = actor_for(request.user)
     form, volunteers = _volunteers_filtered(request)
@@ -90,6 +100,7 @@ def volunteer_list(request):
 
 
 @login_required
+@no_store
 def volunteer_export(request, fmt: str):
     if fmt not in ("xlsx", "csv"):
         raise Http404
@@ -136,6 +147,7 @@ def _volunteer_export(request, *, fmt: str, volunteers, filters):
 
 
 @login_required
+@no_store
 def volunteer_create(request):
     actor = actor_for(request.user)
     _require(actor, Perm.VOLUNTEER_MANAGE)
@@ -165,22 +177,29 @@ def volunteer_create(request):
 
 
 def volunteer_sign_up(request):
-    """The public sign-up page: anyone may register; the community reviews it."""
+    """The public sign-up page: anyone may register; the community reviews it. Limited per address
+    (SIGN_UP_RATE) with a captcha for visitors; the answer is the same whether or not the person is
+    already registered (a duplicate is flagged for the reviewer, never told to the visitor)."""
     communities = list(Unit.objects.filter(level="community").select_related("parent").order_by("code"))
-    form = VolunteerForm(request.POST or None, communities=communities)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.volunteer_sign_up(
-                user=request.user,
-                community=next(c for c in communities if str(c.pk) == data["community"]),
-                **{k: v for k, v in data.items() if k != "community"},
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Thank you. Your community will review your registration."))
-            return redirect("participation:sign-up")
+    form = PublicSignUpForm(
+        request.POST or None, communities=communities, ask_captcha=not request.user.is_authenticated
+    )
+    if request.method == "POST":
+        if not sign_up_allowed(request):
+            return render(request, "participation/sign_up_throttled.html", status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.volunteer_sign_up(
+                    user=request.user,
+                    community=next(c for c in communities if str(c.pk) == data["community"]),
+                    **{k: v for k, v in data.items() if k not in ("community", "captcha")},
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("Thank you. Your community will review your registration."))
+                return redirect("participation:sign-up")
     return render(
         request,
         "participation/volunteer_form.html",
@@ -190,6 +209,7 @@ def volunteer_sign_up(request):
 
 
 @login_required
+@no_store
 def volunteer_detail(request, pk: int):
     actor = actor_for(request.user)
     volunteer = selectors.volunteer_get(actor=actor, volunteer_id=pk)
@@ -256,6 +276,7 @@ def volunteer_sanction(request, pk: int):
 
 
 @login_required
+@no_store
 def my_service(request):
     """A volunteer's own record and hours."""
     volunteer = Volunteer.objects.filter(user=request.user).select_related("community").first()
@@ -271,6 +292,7 @@ def my_service(request):
 
 
 @login_required
+@no_store
 def volunteer_import(request):
     actor = actor_for(request.user)
     _require(actor, Perm.VOLUNTEER_MANAGE)
@@ -304,6 +326,7 @@ def import_template(request):
 
 
 @login_required
+@no_store
 def import_preview(request, pk: int):
     batch = selectors.import_batch_get(actor=actor_for(request.user), batch_id=pk)
     from gongjian.core.jobs.views import job_state
@@ -319,6 +342,7 @@ def import_preview(request, pk: int):
 
 
 @login_required
+@no_store
 def import_errors(request, pk: int):
     """The rows not imported, with the reason in the last column (before or after saving)."""
     from gongjian.core.exporters import XLSX
@@ -713,6 +737,7 @@ def team_communities(request):
 
 
 @login_required
+@no_store
 def community_roster(request, pk: int):
     """The four teams, stairwell heads and the 门前三包 register of one community, with the forms
     to keep them for those who manage volunteers there."""
@@ -734,6 +759,10 @@ def community_roster(request, pk: int):
             user=request.user,
             volunteer_ids=[m.volunteer_id for _t, members in roster.teams for m, _p, _h in members],
             where="community_roster_export" if export else "community_roster",
+            others={
+                "stairwell_heads": [h.pk for h, _p in roster.stairwell_heads],
+                "frontage_duties": [d.pk for d, _p in roster.frontage],
+            },
         )
     if export:
         from gongjian.participation.exporters import roster_export
@@ -825,6 +854,7 @@ def _roster_change(request, community):
 
 
 @login_required
+@no_store
 def frontage_duty(request, pk: int):
     """One 门前三包 entry and the problems that point at it; inspectors and the community link a
     problem of category L0103 by its case number."""
@@ -850,6 +880,11 @@ def frontage_duty(request, pk: int):
     reveal = duty.community_id in selectors.revealed_communities(actor=actor, community_ids=[duty.community_id])
     from gongjian.participation import privacy
 
+    if reveal:
+        services.personal_data_view_record(
+            user=request.user, where="frontage_duty", others={"frontage_duties": [duty.pk]}
+        )
+
     perms = _perms(actor, duty.community_id)
     return render(
         request,
@@ -864,10 +899,15 @@ def frontage_duty(request, pk: int):
 
 
 @login_required
+@no_store
 def frontage_pledge(request, pk: int):
     duty = selectors.frontage_duty_get(actor=actor_for(request.user), duty_id=pk)
     if not duty.pledge:
         raise Http404
+    # The signed pledge names the holder and their contact: a full view of personal data.
+    services.personal_data_view_record(
+        user=request.user, where="frontage_pledge", others={"frontage_duties": [duty.pk]}
+    )
     return file_response(duty.pledge, content_type=_content_type(duty.pledge.name), filename=_basename(duty.pledge))
 
 

@@ -126,9 +126,18 @@ def test_a_worker_registers_a_volunteer_through_the_form_and_bad_input_returns_4
 
 
 def test_anyone_may_sign_up_and_the_worker_reviews_it(small_city, people):
-    response = Client().post(
+    from gongjian.participation.tests.test_public_sign_up import solved_captcha
+
+    visitor = Client()
+    response = visitor.post(
         "/participation/volunteers/sign-up/",
-        {"community": small_city.community_a1.pk, "name": "报名人", "phone": phone(9), "party_status": "none"},
+        {
+            "community": small_city.community_a1.pk,
+            "name": "报名人",
+            "phone": phone(9),
+            "party_status": "none",
+            **solved_captcha(visitor),
+        },
     )
     assert response.status_code == 302
     pending = Volunteer.objects.get()

@@ -1,0 +1,15 @@
+"""Delete import leftovers: previews never confirmed (IMPORT_PREVIEW_TTL_HOURS) and sheets of
+rows not imported (IMPORT_ERRORS_TTL_DAYS). Run it daily (cron or a systemd timer, see
+docs/deployment.md); uploads also trigger it in the background."""
+
+from django.core.management.base import BaseCommand
+
+from gongjian.participation.services import imports_purge
+
+
+class Command(BaseCommand):
+    help = "Delete abandoned import previews and old rejected-row sheets."
+
+    def handle(self, *args, **options):
+        result = imports_purge()
+        self.stdout.write(f"previews expired: {result.previews}; rejected-row sheets deleted: {result.sheets}")
