@@ -104,7 +104,7 @@ def test_the_outsider_sees_nothing_and_nothing_is_recorded(people, small_city, r
     assert views_of(people.outsider) == []
 
 
-def test_the_import_preview_and_my_own_record_are_not_cached(people, small_city):
+def test_my_own_volunteer_record_is_not_cached(people, small_city):
     v = volunteer(people.community_worker, small_city.community_a1, seq=2)
     v.user = people.volunteer
     v.save()
