@@ -904,3 +904,24 @@ def test_only_the_city_office_opens_the_correction_page(people, ruleset, who):
 
 def test_the_outsider_finds_no_rule_set_to_correct(people, ruleset):
     assert signed_in(people.outsider).get(f"/assessments/rules/{ruleset.pk}/edit/").status_code == 404
+
+
+def test_the_computation_reports_per_street_in_the_readers_language(people, march, monkeypatch):
+    from django.utils import translation
+
+    from gongjian.assessments import tasks
+    from gongjian.core.jobs import text
+    from gongjian.core.jobs.models import Job
+
+    seen = []
+    monkeypatch.setattr(
+        "gongjian.core.jobs.services.job_progress",
+        lambda job_id, *, attempt, percent, stage: seen.append((percent, stage)),
+    )
+    monkeypatch.setattr("gongjian.core.jobs.runner.PROGRESS_EVERY_SECONDS", 0)
+    job = tasks.compute_request(user=people.city_admin, assessment=march)
+    tasks.month_compute.enqueue(job.pk)
+    assert (Job.objects.get(pk=job.pk).status, seen[-2]) == ("done", (95, tasks.COMPUTING % {"done": 2, "total": 2}))
+    assert [percent for percent, _stage in seen[:2]] == [50, 95]
+    with translation.override("zh-hans"):
+        assert text.shown(seen[-2][1]) == "正在计算考核得分表：第 2 个街道，共 2 个"
