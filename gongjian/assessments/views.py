@@ -752,5 +752,20 @@ def month_bulletin(request, month: str, fmt: str):
     if assessment.status != AssessmentStatus.PUBLISHED:
         messages.error(request, _(tasks.NOT_PUBLISHED) % {"month": f"{assessment.month:%Y-%m}"})
         return redirect("assessments:month", month=month)
+    if refused := fonts_refusal(fmt):  # said at once rather than as a failed job
+        messages.error(request, refused)
+        return redirect("assessments:month", month=month)
     job = tasks.bulletin_request(user=request.user, assessment=assessment, fmt=fmt)
     return redirect("jobs:detail", pk=job.pk)
+
+
+def fonts_refusal(fmt: str) -> str:
+    """Why a PDF cannot be made here (the shipped fonts are missing), in the reader's language."""
+    from gongjian.core.fonts import FontsMissing, require
+
+    if fmt == "pdf":
+        try:
+            require()
+        except FontsMissing as missing:
+            return missing.message
+    return ""

@@ -16,7 +16,7 @@ from gongjian.archives import periods
 from gongjian.assessments import selectors as assessment_selectors
 from gongjian.assessments import tasks as assessment_tasks
 from gongjian.assessments.choices import AssessmentStatus
-from gongjian.assessments.views import _month
+from gongjian.assessments.views import _month, fonts_refusal
 from gongjian.documents import tasks
 from gongjian.documents.speech import compose_speech
 from gongjian.documents.speech_facts import speech_allowed, speech_facts
@@ -36,8 +36,9 @@ def bulletin_draft(request, month: str, fmt: str):
         AssessmentStatus.PUBLISHED: assessment_tasks.DRAFT_PUBLISHED,
         AssessmentStatus.DRAFT: assessment_tasks.DRAFT_NOT_COMPUTED,
     }.get(assessment.status)
-    if refusal:
-        messages.error(request, _(refusal) % {"month": f"{assessment.month:%Y-%m}"})
+    message = _(refusal) % {"month": f"{assessment.month:%Y-%m}"} if refusal else fonts_refusal(fmt)
+    if message:
+        messages.error(request, message)
         return redirect("assessments:month", month=month)
     job = assessment_tasks.bulletin_request(user=request.user, assessment=assessment, fmt=fmt, draft=True)
     return redirect("jobs:detail", pk=job.pk)

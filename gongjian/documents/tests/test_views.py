@@ -93,3 +93,13 @@ def test_a_draft_whose_month_was_published_meanwhile_fails_with_the_reason(peopl
     assert (job.status, job.message) == ("failed", tasks.DRAFT_PUBLISHED % {"month": "2026-08"})
     state = json.loads(client_for(people.city_admin).get(f"/jobs/{job.pk}/status/").content)
     assert state["message"] == "2026-08的考核已发布：通报已正式印发，不再出征求意见稿。"
+
+
+def test_without_the_shipped_fonts_the_pdf_draft_is_refused_at_once(people, computed, settings, tmp_path):
+    settings.FONT_DIR = tmp_path
+    response = client_for(people.city_admin).get("/documents/bulletin/2026-08/draft.pdf")
+    assert (response.status_code, response["Location"]) == (302, "/assessments/2026-08/")
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert len(said) == 1 and "make assets" in said[0] and str(tmp_path) in said[0]
+    assert not Job.objects.exists()
+    assert client_for(people.outsider).get("/documents/bulletin/2026-08/draft.pdf").status_code == 404
