@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import time
 from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
@@ -226,15 +226,28 @@ class ComputeRequestSerializer(serializers.Serializer):
     )
 
 
-class ComputeSummarySerializer(serializers.Serializer):
+class ComputeResultSerializer(serializers.Serializer):
     month = serializers.CharField()
     status = serializers.CharField()
     preview = serializers.BooleanField()
-    counted_until = serializers.DateTimeField()
+    counted_until = serializers.DateTimeField(allow_null=True)
     sheets = serializers.IntegerField()
     deductions = serializers.IntegerField()
     streets = serializers.IntegerField()
-    seconds = serializers.FloatField()
+
+
+class ComputeJobSerializer(serializers.Serializer):
+    """The month's computation as a background job (gongjian.core.jobs)."""
+
+    id = serializers.IntegerField(help_text="the job")
+    status = serializers.CharField(help_text="queued, running, done or failed")
+    progress = serializers.IntegerField(help_text="0–100")
+    stage = serializers.CharField(help_text="what it is doing, in the caller's language")
+    message = serializers.CharField(help_text="why it failed (a refusal or an error), in the caller's language")
+    summary = serializers.CharField(help_text="once done: what was computed, in the caller's language")
+    result = ComputeResultSerializer(allow_null=True, help_text="once done")
+    status_url = serializers.CharField(help_text="GET it until the status is done or failed")
+    page_url = serializers.CharField(help_text="the job's page in the browser")
 
 
 class DeductionSerializer(serializers.Serializer):
@@ -558,38 +571,63 @@ class AssessmentViewSet(viewsets.GenericViewSet):
             return result
         return Response(AssessmentSerializer(_assessment_out(result)).data, status=status.HTTP_201_CREATED)
 
+    def _compute_job_out(self, job, *, code=status.HTTP_200_OK) -> Response:
+        from gongjian.core.jobs.views import job_state
+
+        state = job_state(job)
+        month = job.params.get("month", "")
+        out = {key: state[key] for key in ("id", "status", "progress", "stage", "message", "summary")}
+        out["result"] = job.result if job.status == "done" and job.result else None
+        out["status_url"] = self.request.build_absolute_uri(
+            reverse("assessment-compute-job", kwargs={"month": month, "job_id": job.pk})
+        )
+        out["page_url"] = self.request.build_absolute_uri(reverse("jobs:detail", args=[job.pk]))
+        return Response(ComputeJobSerializer(out).data, status=code)
+
     @extend_schema(
         parameters=[MONTH_PARAM],
         request=ComputeRequestSerializer,
-        responses={200: ComputeSummarySerializer, 403: DetailSerializer, 409: DetailSerializer},
-        description="(Re)compute every score sheet of the month. Before the month ends the result is a "
-        "month-to-date preview (`preview`: true), which cannot be published, unless `force_reason` closes the "
-        "month early. 409 once the month is published, or for a month that has not started.",
+        responses={202: ComputeJobSerializer, 403: DetailSerializer, 404: DetailSerializer},
+        description="Queue the (re)computation of every score sheet of the month as a background job and answer "
+        "202 with the job and its `status_url`: GET it until `status` is `done` (the figures are in `result`) or "
+        "`failed` (`message` says why: the month is published, or has not started). While a computation of the "
+        "month is queued or running, that job is returned instead of a second one. Before the month ends the "
+        "result is a month-to-date preview (`preview`: true), which cannot be published, unless `force_reason` "
+        "closes the month early.",
     )
     @action(detail=True, methods=["post"])
     def compute(self, request, month=None):
+        from gongjian.assessments import tasks
+
         assessment = self.get_object()
-        started = time.perf_counter()
-        summary = _call(
-            services.assessment_compute,
+        actor = actor_for(request.user)
+        if not actor.has_perm(Perm.ASSESSMENT_MANAGE):
+            return forbidden()
+        job = tasks.compute_request(
             user=request.user,
             assessment=assessment,
             force_reason=_reason(request.data if hasattr(request.data, "get") else {}),
         )
-        if isinstance(summary, Response):
-            return summary
-        return Response(
-            {
-                "month": f"{assessment.month:%Y-%m}",
-                "status": assessment.status,
-                "preview": assessment.is_preview,
-                "counted_until": assessment.counted_until,
-                "sheets": summary.sheets,
-                "deductions": summary.deductions,
-                "streets": summary.streets,
-                "seconds": round(time.perf_counter() - started, 3),
-            }
-        )
+        job.refresh_from_db()  # the immediate backend has run it already
+        return self._compute_job_out(job, code=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[MONTH_PARAM, OpenApiParameter("job_id", int, OpenApiParameter.PATH)],
+        request=None,
+        responses={200: ComputeJobSerializer, 404: DetailSerializer},
+        description="A computation of the month as it stands (a job whose worker stopped is retried or failed "
+        "first). The city office follows it; anyone else gets 404.",
+    )
+    @action(detail=True, methods=["get"], url_path=r"compute-jobs/(?P<job_id>\d+)", url_name="compute-job")
+    def compute_job(self, request, month=None, job_id=None):
+        from gongjian.assessments import tasks
+        from gongjian.core.jobs.selectors import job_get_for
+
+        assessment = self.get_object()
+        job = job_get_for(request.user, int(job_id), kind=tasks.COMPUTE)
+        if job.params.get("assessment") != assessment.pk:
+            raise Http404
+        return self._compute_job_out(job)
 
     @extend_schema(
         parameters=[MONTH_PARAM],

@@ -213,38 +213,17 @@ def month_create(request):
 @login_required
 @require_POST
 def month_compute(request, month: str):
+    """Queue the month's computation (assessments.tasks) and follow it on the job's page; its
+    refusals (published, not started) become the job's message."""
+    from gongjian.assessments import tasks
+
     actor = actor_for(request.user)
     assessment = selectors.assessment_get(actor=actor, month=_month(month))
     _require(actor, Perm.ASSESSMENT_MANAGE)
     back = _next_or(request, reverse("assessments:months"))
     force_reason = request.POST.get("force_reason", "")[:500]
-    try:
-        summary = services.assessment_compute(user=request.user, assessment=assessment, force_reason=force_reason)
-    except NotPermitted as refusal:
-        raise PermissionDenied(str(refusal.message))
-    except Conflict as conflict:
-        messages.error(request, conflict.message)
-        return redirect(back)
-    figures = {
-        "month": _label(assessment.month),
-        "sheets": summary.sheets,
-        "lines": summary.deductions,
-        "day": assessment.preview_day,
-    }
-    if assessment.is_preview:
-        messages.warning(
-            request,
-            _(
-                "Month-to-date preview of %(month)s (through day %(day)s): %(sheets)s score sheets, %(lines)s "
-                "deduction lines. It cannot be published before the month ends."
-            )
-            % figures,
-        )
-    else:
-        messages.success(
-            request, _("%(month)s computed: %(sheets)s score sheets, %(lines)s deduction lines.") % figures
-        )
-    return redirect(back)
+    job = tasks.compute_request(user=request.user, assessment=assessment, force_reason=force_reason, back=back)
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @login_required
@@ -773,5 +752,20 @@ def month_bulletin(request, month: str, fmt: str):
     if assessment.status != AssessmentStatus.PUBLISHED:
         messages.error(request, _(tasks.NOT_PUBLISHED) % {"month": f"{assessment.month:%Y-%m}"})
         return redirect("assessments:month", month=month)
+    if refused := fonts_refusal(fmt):  # said at once rather than as a failed job
+        messages.error(request, refused)
+        return redirect("assessments:month", month=month)
     job = tasks.bulletin_request(user=request.user, assessment=assessment, fmt=fmt)
     return redirect("jobs:detail", pk=job.pk)
+
+
+def fonts_refusal(fmt: str) -> str:
+    """Why a PDF cannot be made here (the shipped fonts are missing), in the reader's language."""
+    from gongjian.core.fonts import FontsMissing, require
+
+    if fmt == "pdf":
+        try:
+            require()
+        except FontsMissing as missing:
+            return missing.message
+    return ""

@@ -21,6 +21,7 @@ from gongjian.assessments import importexport, services
 from gongjian.assessments.choices import AssessmentStatus
 from gongjian.assessments.models import Adjustment, Assessment, RuleSet
 from gongjian.assessments.tests.test_importexport import edited, make_ruleset, row_of, rules, set_item, stored
+from gongjian.core.jobs.models import Job
 from gongjian.core.models import AuditEvent
 from gongjian.inspections.models import Category
 from gongjian.inspections.tests.factories import ProblemFactory, at, upload
@@ -38,6 +39,25 @@ def client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def compute(django_capture_on_commit_callbacks):
+    """POST a month's compute action: 202 with the job, which runs as the request commits (the
+    immediate task backend). Returns the job as its status URL answers it afterwards."""
+
+    def post(client, month, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"{ASSESSMENTS}{month}/compute/", data or {}, format="json")
+        assert response.status_code == 202, response.content
+        queued = response.json()
+        assert queued["status_url"] == f"http://testserver{ASSESSMENTS}{month}/compute-jobs/{queued['id']}/"
+        assert queued["page_url"] == f"http://testserver/jobs/{queued['id']}/"
+        followed = client.get(queued["status_url"])
+        assert followed.status_code == 200, followed.content
+        return followed.json()
+
+    return post
 
 
 @pytest.fixture
@@ -327,24 +347,39 @@ def test_months_are_listed_and_read_by_people_of_the_city(people, march):
     assert client_for(people.outsider).get(ASSESSMENTS).json()["results"] == []
 
 
-def test_computing_a_month_gives_its_summary(people, small_city, ruleset, problem):
+def test_computing_a_month_is_a_job_whose_result_is_its_summary(people, small_city, ruleset, problem, compute):
     services.assessment_create(user=people.city_admin, city=small_city.city, month=datetime.date(2026, 3, 1))
-    response = client_for(people.city_admin).post(f"{MARCH}compute/")
-    assert response.status_code == 200, response.content
-    body = response.json()
+    job = compute(client_for(people.city_admin), "2026-03")
+    assert (job["status"], job["progress"], job["message"]) == ("done", 100, "")
+    body = job["result"]
     assert body["month"] == "2026-03" and body["status"] == "computed"
     assert body["sheets"] == 5  # three communities and two compounds
     assert body["deductions"] >= 2
     assert body["streets"] == 2
-    assert isinstance(body["seconds"], float)
+    assert job["summary"].startswith("2026-03 考核已计算：考核得分表 5 张")
+    status_url = f"{MARCH}compute-jobs/{job['id']}/"
+    assert client_for(people.outsider).get(status_url).status_code == 404
+    assert client_for(people.community_worker).get(status_url).status_code == 404
+    assert client_for(people.city_admin).get(f"{ASSESSMENTS}2026-04/compute-jobs/{job['id']}/").status_code == 404
 
 
-def test_a_month_is_recomputed_until_it_is_published(people, march):
+def test_a_computation_asked_for_twice_while_queued_is_one_job(people, march):
     client = client_for(people.city_admin)
-    assert client.post(f"{MARCH}compute/").status_code == 200
+    first = client.post(f"{MARCH}compute/")  # not committed, so still queued
+    second = client.post(f"{MARCH}compute/")
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first.json()["id"] == second.json()["id"] and second.json()["status"] == "queued"
+
+
+def test_a_month_is_recomputed_until_it_is_published(people, march, compute):
+    client = client_for(people.city_admin)
+    assert compute(client, "2026-03")["status"] == "done"
     assert client.post(f"{MARCH}publish/").status_code == 200
-    response = client.post(f"{MARCH}compute/")
-    assert response.status_code == 409
+    job = compute(client, "2026-03")
+    assert job["status"] == "failed" and job["result"] is None
+    assert job["message"] == "本月考核已发布，结果为最终结果。如需修正，请添加更正。"
+    stored = Job.objects.get(pk=job["id"]).message  # kept in English, shown in the reader's language
+    assert stored == "This month is published: its results are final. Record a correction as an adjustment."
     assert Assessment.objects.get().status == AssessmentStatus.PUBLISHED
 
 
@@ -593,7 +628,7 @@ def test_the_api_numbers_a_new_rule_set_itself(people, ruleset):
     assert response.json()["version"] == 2
 
 
-def test_a_rule_set_is_corrected_with_put_and_patch_while_no_published_month_uses_it(people, ruleset, march):
+def test_a_rule_set_is_corrected_with_put_and_patch_while_no_published_month_uses_it(people, ruleset, march, compute):
     client = client_for(people.city_admin)
     corrected = rules(name="测试考评细则（更正）", overdue_deduction="1")
     response = client.put(f"{RULESETS}{ruleset.pk}/", corrected, format="json")
@@ -608,7 +643,7 @@ def test_a_rule_set_is_corrected_with_put_and_patch_while_no_published_month_use
     assert [c["kind"] for c in month["changes"]] == ["ruleset"]
     refused = client.post(f"{ASSESSMENTS}2026-03/publish/")
     assert refused.status_code == 409
-    assert client.post(f"{ASSESSMENTS}2026-03/compute/").status_code == 200
+    assert compute(client, "2026-03")["status"] == "done"
     assert client.get(f"{ASSESSMENTS}2026-03/").json()["stale"] is False
 
 
@@ -639,7 +674,7 @@ def test_an_outsider_finds_no_rule_set_to_correct(people, ruleset):
     assert response.status_code == 404
 
 
-def test_a_month_not_started_is_refused_unless_forced_with_a_reason(people, ruleset):
+def test_a_month_not_started_is_refused_unless_forced_with_a_reason(people, ruleset, compute):
     client = client_for(people.city_admin)
     later = (datetime.date.today().replace(day=1) + datetime.timedelta(days=40)).strftime("%Y-%m")
     refused = client.post(ASSESSMENTS, {"month": later}, format="json")
@@ -648,21 +683,19 @@ def test_a_month_not_started_is_refused_unless_forced_with_a_reason(people, rule
     forced = client.post(ASSESSMENTS, {"month": later, "force_reason": "提前布置"}, format="json")
     assert forced.status_code == 201, forced.content
     assert [o["reason"] for o in forced.json()["calendar_overrides"]] == ["提前布置"]
-    assert client.post(f"{ASSESSMENTS}{later}/compute/").status_code == 409
+    job = compute(client, later)
+    assert (job["status"], job["message"]) == ("failed", "该月尚未开始。如确需办理，须由市三创办说明理由。")
 
 
-def test_a_running_month_computes_as_a_preview_that_publishing_refuses(people, ruleset):
+def test_a_running_month_computes_as_a_preview_that_publishing_refuses(people, ruleset, compute):
     client = client_for(people.city_admin)
     this_month = datetime.date.today().strftime("%Y-%m")
     assert client.post(ASSESSMENTS, {"month": this_month}, format="json").status_code == 201
-    computed = client.post(f"{ASSESSMENTS}{this_month}/compute/")
-    assert computed.status_code == 200
-    assert computed.json()["preview"] is True
+    assert compute(client, this_month)["result"]["preview"] is True
     refused = client.post(f"{ASSESSMENTS}{this_month}/publish/")
     assert refused.status_code == 409
     assert refused.json()["detail"]
-    closed = client.post(f"{ASSESSMENTS}{this_month}/compute/", {"force_reason": "省检前提前结算"}, format="json")
-    assert closed.json()["preview"] is False
+    assert compute(client, this_month, {"force_reason": "省检前提前结算"})["result"]["preview"] is False
     assert client.post(f"{ASSESSMENTS}{this_month}/publish/").status_code == 200
 
 

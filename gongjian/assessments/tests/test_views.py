@@ -49,6 +49,20 @@ def flashed(response) -> list[tuple[str, str]]:
     return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
 
 
+@pytest.fixture
+def compute(django_capture_on_commit_callbacks):
+    """Press a month's compute button: its job runs as the request commits (the immediate task
+    backend). Returns the response — a redirect to the job's page — and the job as that page shows it."""
+
+    def press(client, month, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/assessments/{month}/compute/", data or {})
+        assert response.status_code == 302 and re.fullmatch(r"/jobs/\d+/", response["Location"]), response
+        return response, json.loads(client.get(f"{response['Location']}status/").content)
+
+    return press
+
+
 def rules(**changes) -> dict:
     """A small rule set: a deduction item, a manual item, and an evidence item for communities."""
     data = {
@@ -323,33 +337,50 @@ def test_a_month_before_any_rule_set_is_a_form_error_and_saves_nothing(people, r
     assert not Assessment.objects.exists()
 
 
-def test_computing_builds_the_sheets_and_says_how_many(people, small_city, ruleset, problems):
+def test_computing_runs_as_a_job_that_builds_the_sheets_and_says_how_many(
+    people, small_city, ruleset, problems, compute
+):
     assessment = services.assessment_create(user=people.city_admin, city=small_city.city, month=MONTH)
-    response = signed_in(people.city_admin).post(f"/assessments/{M}/compute/")
-    assert response.status_code == 302 and response["Location"] == "/assessments/"
+    client = signed_in(people.city_admin)
+    response, state = compute(client, M)
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.COMPUTED
     assert ScoreSheet.objects.filter(assessment=assessment).count() == 5  # 3 communities, 2 compounds
-    assert [level for level, _ in flashed(response)] == ["success"]
+    lines = Deduction.objects.filter(item_score__sheet__assessment=assessment).count()
+    assert state["status"] == "done"
+    assert state["summary"] == f"{M} 考核已计算：考核得分表 5 张，扣分记录 {lines} 条。"
+    assert (state["result"]["sheets"], state["result"]["preview"]) == (5, False)
+    page = html(client.get(response["Location"]))
+    assert 'id="job-back" href="/assessments/"' in page
+    assert signed_in(people.outsider).get(response["Location"]).status_code == 404
+    assert signed_in(people.city_leader).get(f"{response['Location']}status/").status_code == 404
 
 
-def test_compute_returns_to_a_page_of_this_site_only(people, march):
+def test_a_second_press_while_the_computation_is_queued_follows_the_same_job(people, march):
+    from gongjian.core.jobs.models import Job
+
+    first = signed_in(people.city_admin).post(f"/assessments/{M}/compute/")  # not committed: stays queued
+    second = signed_in(people.city_admin).post(f"/assessments/{M}/compute/", {"force_reason": "再算一次"})
+    assert first["Location"] == second["Location"]
+    job = Job.objects.get()
+    assert (job.kind, job.status, job.params["force_reason"]) == ("assessments.compute", "queued", "")
+
+
+def test_the_computation_page_leads_back_to_a_page_of_this_site_only(people, march, compute):
     client = signed_in(people.city_admin)
     back = sheet_url(march.city)
-    assert client.post(f"/assessments/{M}/compute/", {"next": back})["Location"] == back
-    assert client.post(f"/assessments/{M}/compute/", {"next": "https://evil.example/"})["Location"] == "/assessments/"
+    response, _state = compute(client, M, {"next": back})
+    assert f'id="job-back" href="{back}"' in html(client.get(response["Location"]))
+    response, _state = compute(client, M, {"next": "https://evil.example/"})
+    page = html(client.get(response["Location"]))
+    assert 'id="job-back" href="/assessments/"' in page and "evil.example" not in page
 
 
-def test_a_published_month_refuses_to_be_recomputed_with_a_message(people, small_city, published):
+def test_a_published_month_refuses_to_be_recomputed_with_a_message(people, small_city, published, compute):
     before = list(ScoreSheet.objects.values_list("id", "score"))
-    response = signed_in(people.city_admin).post(f"/assessments/{M}/compute/")
-    assert response.status_code == 302
-    assert flashed(response) == [
-        (
-            "error",
-            gettext("This month is published: its results are final. Record a correction as an adjustment."),
-        )
-    ]
+    _response, state = compute(signed_in(people.city_admin), M)
+    assert state["status"] == "failed"
+    assert state["message"] == "本月考核已发布，结果为最终结果。如需修正，请添加更正。"
     assert list(ScoreSheet.objects.values_list("id", "score")) == before
     page = html(signed_in(people.city_admin).get("/assessments/"))
     assert "js-compute" not in page  # no button for a published month
@@ -444,7 +475,7 @@ def test_the_manual_entry_and_adjustment_forms_are_for_the_city_office_only(peop
     assert 'id="adjust"' not in html(signed_in(people.city_admin).get(sheet_url(small_city.community_a1)))
 
 
-def test_the_city_office_enters_a_manual_score_then_recomputes(people, small_city, march):
+def test_the_city_office_enters_a_manual_score_then_recomputes(people, small_city, march, compute):
     client = signed_in(people.city_admin)
     url = sheet_url(small_city.community_a1)
     response = client.post(url + "manual/", {"item": item("1.2").pk, "score": "3.5", "reason": "宣传栏内容未按月更新"})
@@ -459,7 +490,7 @@ def test_the_city_office_enters_a_manual_score_then_recomputes(people, small_cit
     page = html(client.get(url))
     assert 'id="pending-notice"' in page and "宣传栏内容未按月更新" in page
 
-    client.post(f"/assessments/{M}/compute/", {"next": url})
+    compute(client, M, {"next": url})
     line = Deduction.objects.get(
         item_score__sheet__unit=small_city.community_a1,
         item_score__item__code="1.2",
@@ -774,7 +805,7 @@ def test_the_rule_set_pages_queries_do_not_grow_with_rows(
 # --- the calendar, stale computations, carried lines and rule set corrections ---------------------------------------
 
 
-def test_the_month_page_says_the_data_changed_since_computed_with_counts_and_links(people, small_city, march):
+def test_the_month_page_says_the_data_changed_since_computed_with_counts_and_links(people, small_city, march, compute):
     problem = reported(people.inspector, small_city.compound_a1, now=at(2026, 3, 25, 9), found_at=at(2026, 3, 25, 8))
     page = html(signed_in(people.city_admin).get(f"/assessments/{M}/"))
     assert re.search(r'id="stale" data-count="1"', page)
@@ -787,7 +818,7 @@ def test_the_month_page_says_the_data_changed_since_computed_with_counts_and_lin
     assert any(level == "error" for level, _text in flashed(refused))
     march.refresh_from_db()
     assert march.status == AssessmentStatus.COMPUTED
-    signed_in(people.city_admin).post(f"/assessments/{M}/compute/")
+    compute(signed_in(people.city_admin), M)
     assert 'id="stale"' not in html(signed_in(people.city_admin).get(f"/assessments/{M}/"))
     assert signed_in(people.city_admin).post(f"/assessments/{M}/publish/", {"confirm": "on"}).status_code == 302
     march.refresh_from_db()
@@ -801,17 +832,18 @@ def test_only_the_city_office_is_told_what_changed(people, small_city, march):
     assert signed_in(people.outsider).get(f"/assessments/{M}/").status_code == 404
 
 
-def test_a_running_month_is_labelled_month_to_date_and_offers_no_publish(people, small_city, ruleset):
+def test_a_running_month_is_labelled_month_to_date_and_offers_no_publish(people, small_city, ruleset, compute):
     today = datetime.date.today()
     month = today.strftime("%Y-%m")
     services.assessment_create(user=people.city_admin, city=small_city.city, month=today.replace(day=1))
-    response = signed_in(people.city_admin).post(f"/assessments/{month}/compute/")
-    assert any(level == "warning" for level, _text in flashed(response))
+    _response, state = compute(signed_in(people.city_admin), month)
+    assert state["result"]["preview"] is True
+    assert state["summary"].startswith(f"{month} 月中预览（截至 {today.day} 日）")
     page = html(signed_in(people.city_admin).get(f"/assessments/{month}/"))
     assert re.search(rf'id="month-to-date" data-day="{today.day}"', page)
     assert 'id="publish-link"' not in page
     assert 'id="close-early"' in page
-    signed_in(people.city_admin).post(f"/assessments/{month}/compute/", {"force_reason": "省检前提前结算"})
+    compute(signed_in(people.city_admin), month, {"force_reason": "省检前提前结算"})
     page = html(signed_in(people.city_admin).get(f"/assessments/{month}/"))
     assert 'id="month-to-date"' not in page
     assert "省检前提前结算" in page and 'id="publish-link"' in page
@@ -872,3 +904,24 @@ def test_only_the_city_office_opens_the_correction_page(people, ruleset, who):
 
 def test_the_outsider_finds_no_rule_set_to_correct(people, ruleset):
     assert signed_in(people.outsider).get(f"/assessments/rules/{ruleset.pk}/edit/").status_code == 404
+
+
+def test_the_computation_reports_per_street_in_the_readers_language(people, march, monkeypatch):
+    from django.utils import translation
+
+    from gongjian.assessments import tasks
+    from gongjian.core.jobs import text
+    from gongjian.core.jobs.models import Job
+
+    seen = []
+    monkeypatch.setattr(
+        "gongjian.core.jobs.services.job_progress",
+        lambda job_id, *, attempt, percent, stage: seen.append((percent, stage)),
+    )
+    monkeypatch.setattr("gongjian.core.jobs.runner.PROGRESS_EVERY_SECONDS", 0)
+    job = tasks.compute_request(user=people.city_admin, assessment=march)
+    tasks.month_compute.enqueue(job.pk)
+    assert (Job.objects.get(pk=job.pk).status, seen[-2]) == ("done", (95, tasks.COMPUTING % {"done": 2, "total": 2}))
+    assert [percent for percent, _stage in seen[:2]] == [50, 95]
+    with translation.override("zh-hans"):
+        assert text.shown(seen[-2][1]) == "正在计算考核得分表：第 2 个街道，共 2 个"

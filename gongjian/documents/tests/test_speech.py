@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 from dataclasses import replace
 from decimal import Decimal
 from unittest import mock
@@ -14,6 +15,7 @@ from django.test import Client
 from docx import Document
 
 from gongjian.archives.periods import MONTH, QUARTER, YEAR, Period
+from gongjian.core.jobs.models import Job
 from gongjian.documents.speech import compose_speech, period_label
 from gongjian.documents.speech_facts import Linked, SpeechFacts, previous_period
 from gongjian.inspections import indicators
@@ -180,7 +182,9 @@ def client_for(user) -> Client:
 
 
 @pytest.mark.django_db
-def test_the_city_office_reads_the_draft_with_links_and_downloads_it_in_word(people, small_city):
+def test_the_city_office_reads_the_draft_with_links_and_downloads_it_in_word(
+    people, small_city, django_capture_on_commit_callbacks
+):
     for day in (3, 4, 5):
         ProblemFactory(
             unit=small_city.compound_a1, category=Category.objects.get(code="06036"), found_at=at(2026, 8, day, 9)
@@ -190,7 +194,15 @@ def test_the_city_office_reads_the_draft_with_links_and_downloads_it_in_word(peo
     )
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 9, 10, 10)):
         page = client_for(people.city_admin).get("/documents/speech/?period=2026-08")
-        word = client_for(people.city_admin).get("/documents/speech/?period=2026-08&format=docx")
+        client = client_for(people.city_admin)
+        with django_capture_on_commit_callbacks(execute=True):
+            asked = client.get("/documents/speech/?period=2026-08&format=docx")
+        state = json.loads(client.get(f"{asked['Location']}status/").content)
+        outsider = client_for(people.outsider).get(state["download_url"])
+        word = client.get(state["download_url"])
+    assert asked.status_code == 302 and asked["Location"].startswith("/jobs/")  # written in the background
+    assert state["status"] == "done", state
+    assert outsider.status_code == 404
     assert page.status_code == 200
     html = page.content.decode()
     assert "乱堆杂物问题3处，占本次检查发现问题的75%，居所有问题的第一位。" in html
@@ -198,7 +210,7 @@ def test_the_city_office_reads_the_draft_with_links_and_downloads_it_in_word(peo
     # Four problems past their deadlines, still open.
     assert "仍有4处超过整改期限未整改" in html
     assert word.status_code == 200
-    content = b"".join(word.streaming_content) if word.streaming else word.content
+    content = b"".join(word.streaming_content)
     document = Document(io.BytesIO(content))
     texts = [p.text for p in document.paragraphs]
     assert "在全市社区共建工作会议上的讲话" in texts and "二、存在问题" in texts
@@ -209,6 +221,8 @@ def test_the_city_office_reads_the_draft_with_links_and_downloads_it_in_word(peo
 @pytest.mark.parametrize("who", ["community_worker", "street_officer", "outsider"])
 def test_no_one_but_the_city_office_and_its_leaders_gets_the_speech(people, who):
     assert client_for(getattr(people, who)).get("/documents/speech/?period=2026-08").status_code == 404
+    assert client_for(getattr(people, who)).get("/documents/speech/?period=2026-08&format=docx").status_code == 404
+    assert not Job.objects.exists()
 
 
 @pytest.mark.django_db
