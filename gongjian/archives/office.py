@@ -5,7 +5,6 @@ document, it does not become one — and always plain text (never markup, never 
 from __future__ import annotations
 
 import logging
-import zipfile
 from dataclasses import dataclass, field
 
 logger = logging.getLogger(__name__)
@@ -143,6 +142,6 @@ def read_office(evidence_file) -> OfficeContent | None:
     try:
         with evidence_file.file.open("rb") as handle:
             return reader(handle)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+    except Exception as error:  # an uploaded file can break a parser in any way: it is then unreadable
         logger.warning("Binder: could not read %s (%s): %s", evidence_file.pk, evidence_file.name, error)
         return None

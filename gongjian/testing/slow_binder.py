@@ -15,11 +15,16 @@ class SlowBinderConfig(AppConfig):
 
     def ready(self):
         from gongjian.archives import binder
+        from gongjian.core.jobs.runner import PROGRESS_EVERY_SECONDS
 
         real = binder.build_pdf
 
         def slow(unit, period, out_file, progress=None):
             def report(percent, stage):
+                if percent >= 60:
+                    # The job's progress is written at most once a second (core.jobs.runner): wait
+                    # out that throttle so the test sees the build reach this stage.
+                    time.sleep(PROGRESS_EVERY_SECONDS + 0.2)
                 if progress is not None:
                     progress(percent, stage)
                 if percent >= 60:

@@ -222,7 +222,9 @@ def test_an_export_saved_to_the_bucket_reads_back_whole_and_streams_as_an_attach
 
     response = file_response(name, content_type=result.content_type, filename=result.filename)
     sheet = load_workbook(io.BytesIO(body(response))).active
-    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == [Problem.objects.get().number]
+    assert [row[0].value for row in sheet.iter_rows(min_row=3)] == [
+        Problem.objects.get().number
+    ]  # below title and header
 
 
 def test_an_import_file_and_its_rejected_rows_are_in_the_bucket_and_the_sheet_streams_back(
@@ -241,7 +243,7 @@ def test_an_import_file_and_its_rejected_rows_are_in_the_bucket_and_the_sheet_st
     response = signed_in(people.community_worker).get(url)
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(body(response))).active.iter_rows(values_only=True))
-    assert [r[0] for r in rows[1:]] == [3]
+    assert [r[0] for r in rows[2:]] == [3]  # below the title row and the header
     assert signed_in(people.outsider).get(url).status_code == 404
 
 

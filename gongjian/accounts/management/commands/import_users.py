@@ -9,8 +9,6 @@ its row number, and nothing is changed."""
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongjian.accounts import roster, services
+from gongjian.core.exporters import csv_export
 from gongjian.core.operators import command_actor
 
 
@@ -28,11 +27,9 @@ class _DryRun(Exception):
 
 
 def _passwords_csv(created) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["username", "name", "initial_password"])
-    writer.writerows(created)
-    return text.getvalue().encode("utf-8-sig")  # Excel opens it with the Chinese names intact
+    """The shared CSV writer: UTF-8 with a BOM (Excel keeps the Chinese names) and no name that a
+    spreadsheet would run as a formula."""
+    return csv_export(filename="passwords.csv", headers=["username", "name", "initial_password"], rows=created).content
 
 
 def _row_number(error: str) -> int:
