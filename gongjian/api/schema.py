@@ -38,6 +38,7 @@ _DESCRIPTIONS = {
     404: _("Not found, or outside the caller's scope"),
     409: _("Conflicts with the current state"),
     413: _("Request body too large"),
+    415: _("The body's content type is not one this operation reads"),
     429: _("Too many requests: wait and retry"),
 }
 
@@ -56,7 +57,8 @@ ERRORS_401 = error_responses(401)
 class GongjianAutoSchema(AutoSchema):
     """drf-spectacular's schema, plus the error answers every operation can give, in the shapes
     above: 401/403 where sign-in is needed, 400 where input is read (body, query or page), 404
-    where an object is addressed or a page asked for, 409 on writes, 429 where throttled."""
+    where an object is addressed or a page asked for, 409 on writes, 413/415 where a body is read,
+    429 where throttled."""
 
     def _error_codes(self) -> list[int]:
         view = self.view
@@ -72,6 +74,8 @@ class GongjianAutoSchema(AutoSchema):
             codes.append(404)
         if writes:
             codes.append(409)
+        if method in ("POST", "PUT", "PATCH"):
+            codes += [413, 415]  # a body too large (refused before it is read), or of a type not read
         if getattr(view, "throttle_classes", None):
             codes.append(429)
         return codes

@@ -21,6 +21,7 @@ from gongjian.inspections import services as inspection_services
 from gongjian.inspections.choices import PointType
 from gongjian.inspections.models import Category
 from gongjian.organizations.models import Unit
+from tests.browser.jobs import follow_job_back
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -121,7 +122,7 @@ def test_the_city_office_publishes_a_month_and_traces_a_deduction_to_its_photo(l
 
     # Compute it.
     page.click(f'[data-month="{label}"] .js-compute')
-    page.wait_for_selector(".alert-success")
+    follow_job_back(page)
     assessment = Assessment.objects.get(month=data["month"])
     assert assessment.status == AssessmentStatus.COMPUTED
     unscored = int(page.locator(f'[data-month="{label}"] .unscored').get_attribute("data-count"))

@@ -20,6 +20,7 @@ from gongjian.inspections.choices import PointType
 from gongjian.inspections.models import Category
 from gongjian.inspections.tests.factories import jpeg_bytes
 from gongjian.organizations.models import Unit
+from tests.browser.jobs import follow_job_back
 from tests.browser.test_assessment_in_browser import _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,7 +72,7 @@ def test_the_city_office_sees_the_data_changed_recomputes_and_publishes(live_ser
 
     # Recompute from the warning: it goes, and publishing works.
     page.click("#recompute-stale")
-    page.wait_for_selector(".alert-success")
+    follow_job_back(page)
     assert page.locator("#stale").count() == 0
     assert not page.locator("#publish-button").is_disabled()
     page.check("#id_confirm")

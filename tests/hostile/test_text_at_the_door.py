@@ -13,6 +13,7 @@ from gongjian.inspections.tests.factories import ProblemFactory
 from gongjian.participation import services
 from gongjian.participation.models import Volunteer
 from gongjian.participation.tests.factories import phone
+from gongjian.testing.captcha import solved_captcha
 from gongjian.testing.excel import read_export
 from tests.hostile.conftest import CONTROL, api_client, page_client
 
@@ -46,9 +47,16 @@ def test_every_serializer_field_for_text_cleans_and_bounds_it():
 
 
 def test_a_control_character_typed_on_the_public_sign_up_page_is_never_stored(small_city, hostile_name):
-    response = page_client().post(
+    client = page_client()
+    response = client.post(
         "/participation/volunteers/sign-up/",
-        {"community": small_city.community_a1.pk, "name": hostile_name, "phone": phone(9), "party_status": "none"},
+        {
+            "community": small_city.community_a1.pk,
+            "name": hostile_name,
+            "phone": phone(9),
+            "party_status": "none",
+            **solved_captcha(client),
+        },
     )
     assert response.status_code == 302
     assert Volunteer.objects.get().name == "张三[31m"

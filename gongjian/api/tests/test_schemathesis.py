@@ -44,6 +44,21 @@ _CHECK_NAMES = {
 CHECKS_USED = [check for check in CHECKS.get_all() if check.__name__ in _CHECK_NAMES]
 
 
+@pytest.fixture(autouse=True)
+def _the_test_keeps_its_connection():
+    """The app is called as WSGI, so Django closes "old" connections around each request; inside the
+    test's transaction that would close it (PostgreSQL). Django's own test client stops this the
+    same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def city_data(small_city, people):
     """A small city with a problem and a volunteer, and a token for each role under test."""

@@ -5,24 +5,17 @@ the duplicate, the visitor never does)."""
 import re
 
 import pytest
-from captcha.models import CaptchaStore
 from django.test import Client
 
 from gongjian.accounts.throttles import SignUpRateThrottle
 from gongjian.participation.choices import VolunteerStatus
 from gongjian.participation.models import Volunteer
 from gongjian.participation.tests.factories import id_number, phone, volunteer
+from gongjian.testing.captcha import solved_captcha
 
 pytestmark = pytest.mark.django_db
 
 URL = "/participation/volunteers/sign-up/"
-
-
-def solved_captcha(client: Client) -> dict[str, str]:
-    """Read the captcha off the page as a person would (its answer from the server's store)."""
-    page = client.get(URL).content.decode()
-    key = re.search(r'name="captcha_0" value="([0-9a-f]+)"', page).group(1)
-    return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}
 
 
 def sign_up(client: Client, community, **fields) -> object:
