@@ -268,7 +268,7 @@ class Evidence(models.Model):
     source_id = models.PositiveBigIntegerField(_("source id"), null=True, blank=True)
     # For a collected record: what its source (problem, activity, meeting) said when this record's
     # line last took it in. Collecting again merges three ways against it, so a person's edits on
-    # the archived record survive a later change of the source (services._collect).
+    # the archived record survive a later change of the source (services.collection._collect).
     source_snapshot = models.JSONField(_("source as last collected"), null=True, blank=True)
     author = models.CharField(_("author"), max_length=60, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

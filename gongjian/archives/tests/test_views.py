@@ -308,7 +308,7 @@ def test_a_file_over_the_size_limit_is_refused_by_name_before_any_upload_is_read
     def never(*args, **kwargs):
         raise AssertionError("an upload was looked at")
 
-    monkeypatch.setattr(services, "accept_file", never)
+    monkeypatch.setattr(services.files, "accept_file", never)
     signed_in(client, people.community_worker)
     response = client.post(
         reverse("archives:record-create", args=[small_city.community_a1.pk]),
