@@ -46,13 +46,21 @@ echo "== pytest on SQLite"
 env -u DATABASE_URL $PY -m pytest -p no:cacheprovider "$@"
 
 if [ "$pg_reachable" = 1 ]; then
+  # The several-nodes check (make multinode) uses a database of its own: it runs beside the
+  # PostgreSQL suite to keep `make test` short, and its output follows the suite's.
+  multinode_log=$(mktemp)
+  TEST_DATABASE_URL="$TEST_DATABASE_URL" $PY scripts/multinode.py >"$multinode_log" 2>&1 &
+  multinode_pid=$!
   echo "== pytest on PostgreSQL ($TEST_DATABASE_URL)"
-  DATABASE_URL="$TEST_DATABASE_URL" $PY -m pytest -p no:cacheprovider "$@"
-fi
-
-if [ "$pg_reachable" = 1 ]; then
+  pg_status=0
+  DATABASE_URL="$TEST_DATABASE_URL" $PY -m pytest -p no:cacheprovider "$@" || pg_status=$?
   echo "== several nodes (make multinode): two app nodes, two workers, S3 and Redis on PostgreSQL"
-  TEST_DATABASE_URL="$TEST_DATABASE_URL" $PY scripts/multinode.py
+  multinode_status=0
+  wait "$multinode_pid" || multinode_status=$?
+  cat "$multinode_log"
+  rm -f "$multinode_log"
+  [ "$pg_status" = 0 ] || exit "$pg_status"
+  [ "$multinode_status" = 0 ] || exit "$multinode_status"
 else
   echo "== several nodes: SKIPPED (needs PostgreSQL; see above)"
 fi
