@@ -4,9 +4,10 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from gongjian.core import views as core_views
+from gongjian.dashboard import views as dashboard_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("audit/", core_views.audit_log, name="audit-log"),
     path("accounts/", include("gongjian.accounts.urls")),
     path("units/", include("gongjian.organizations.urls")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("documents/", include("gongjian.documents.urls")),
     path("archives/", include("gongjian.archives.urls")),
     path("jobs/", include("gongjian.core.jobs.urls")),
+    path("overview/", include("gongjian.dashboard.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

@@ -4,14 +4,35 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.accounts.access import Perm, actor_for
+from gongjian.accounts.access import Actor, Perm, actor_for
+from gongjian.accounts.choices import Role
 
-# (menu, label, url name, permission needed or None for every signed-in user). Items of the same
-# menu become one dropdown where the menu first appears; menu None is a top-level link.
+
+def leads(actor: Actor) -> bool:
+    """The overview is for the city office, city leaders and street officers."""
+    from gongjian.dashboard.figures import may_see_overview
+
+    return may_see_overview(actor)
+
+
+def volunteers(actor: Actor) -> bool:
+    return actor.has_role(Role.VOLUNTEER)
+
+
+def uses_api(actor: Actor) -> bool:
+    """The API serves the case files and what hangs on them: whoever may read problems may use it
+    (and its docs, and API tokens); a volunteer or someone without a role has nothing to fetch."""
+    return actor.has_perm(Perm.PROBLEM_VIEW)
+
+
+# (menu, label, url name, what is needed: a permission, a test of the actor, or None for every
+# signed-in user). Items of the same menu become one dropdown where the menu first appears; menu
+# None is a top-level link.
 INSPECTIONS, PARTICIPATION, SYSTEM = _("Inspections"), _("Participation"), _("System")
 ARCHIVES = _("Archives")
 NAV_ITEMS = [
     (None, _("Home"), "home", None),
+    (None, _("Overview"), "dashboard:overview", leads),
     (INSPECTIONS, _("Work queue"), "problems:queue", Perm.PROBLEM_VIEW),
     (INSPECTIONS, _("Report a problem"), "problems:report", Perm.PROBLEM_REPORT),
     (INSPECTIONS, _("Problems"), "problems:list", Perm.PROBLEM_VIEW),
@@ -22,7 +43,7 @@ NAV_ITEMS = [
     (PARTICIPATION, _("Activities"), "participation:activities", Perm.PARTICIPATION_VIEW),
     (PARTICIPATION, _("Volunteers"), "participation:volunteers", Perm.VOLUNTEER_VIEW),
     (PARTICIPATION, _("Co-construction"), "participation:pairings", Perm.PARTICIPATION_VIEW),
-    (PARTICIPATION, _("My volunteer service"), "participation:me", None),
+    (PARTICIPATION, _("My volunteer service"), "participation:me", volunteers),
     (ARCHIVES, _("Archive"), "archives:index", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Meetings"), "archives:meetings", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Mechanisms"), "archives:mechanisms-index", Perm.ARCHIVE_VIEW),
@@ -31,7 +52,8 @@ NAV_ITEMS = [
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
     (SYSTEM, _("Administration"), "admin:index", Perm.ADMIN_SITE),
-    (SYSTEM, _("API docs"), "api-docs", None),
+    (SYSTEM, _("Big screen"), "dashboard:wall", leads),
+    (SYSTEM, _("API docs"), "api-docs", uses_api),
 ]
 
 
@@ -52,7 +74,7 @@ def navigation(request):
     links = [
         {"menu": menu, "label": label, "url": urls[name], "active": False}
         for menu, label, name, perm in NAV_ITEMS
-        if perm is None or actor.has_perm(perm)
+        if allowed(actor, perm)
     ]
     # The most specific link that contains the current page is the active one.
     matches = [link for link in links if (path == link["url"] if link["url"] == "/" else path.startswith(link["url"]))]
@@ -68,4 +90,12 @@ def navigation(request):
             entries.append(menus[link["menu"]])
         menus[link["menu"]]["children"].append(link)
         menus[link["menu"]]["active"] |= link["active"]
-    return {"nav_items": entries, "actor": actor}
+    return {"nav_items": entries, "actor": actor, "nav_uses_api": uses_api(actor)}
+
+
+def allowed(actor: Actor, need) -> bool:
+    if need is None:
+        return True
+    if isinstance(need, Perm):
+        return actor.has_perm(need)
+    return need(actor)

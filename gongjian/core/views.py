@@ -1,4 +1,4 @@
-"""Site-wide pages: home, audit trail, and the friendly error pages (JSON under /api/)."""
+"""Site-wide pages: the audit trail and the friendly error pages (JSON under /api/)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,6 @@ from django.utils.translation import gettext as _
 from gongjian.accounts.access import Perm, actor_for
 from gongjian.api.errors import is_api_request, json_error
 from gongjian.core.models import AuditEvent
-from gongjian.organizations import selectors as unit_selectors
-
-
-@login_required
-def home(request):
-    actor = actor_for(request.user)
-    memberships = request.user.memberships.filter(is_active=True).select_related("unit", "cobuild_unit")
-    return render(
-        request,
-        "core/home.html",
-        {
-            "memberships": memberships,
-            "top_units": unit_selectors.unit_top_level(actor=actor)[:20],
-            "cobuild_units": unit_selectors.cobuild_units_of(actor=actor),
-        },
-    )
 
 
 @login_required
