@@ -223,6 +223,7 @@ def compose(facts: Facts, *, workday: Workday = is_workday) -> dict:
             for m in facts.months
         ],
         "generated_at": facts.now.isoformat(timespec="seconds"),
+        "as_of": f"{facts.now:%Y-%m-%d %H:%M}",
     }
 
 

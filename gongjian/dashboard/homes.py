@@ -206,7 +206,8 @@ def _liaison(membership, actor: Actor, now) -> Section:
     lines = participation.obligation_lines(pairings=pairings, month=now.date().replace(day=1))
     rows = [{"pairing": p, "lines": lines.get(p.pk, [])} for p in pairings]
     behind = sum(1 for row in rows for line in row["lines"] if not line.met)
-    return _section(membership, "dashboard/home/_liaison.html", rows=rows, behind=behind)
+    count = sum(len(row["lines"]) for row in rows)
+    return _section(membership, "dashboard/home/_liaison.html", rows=rows, behind=behind, lines=count)
 
 
 def _volunteer(membership, actor: Actor, now) -> Section:

@@ -15,6 +15,8 @@ from gongjian.dashboard.homes import home_sections
 from gongjian.dashboard.labels import OVERDUE, Standing
 from gongjian.organizations import selectors as unit_selectors
 
+REFRESH_SECONDS = 60
+
 
 def _labelled(figures: dict) -> dict:
     """The figures with each oldest overdue case's "超期 N 个工作日" in the reader's language (the
@@ -29,6 +31,7 @@ def _chart_labels() -> dict:
         "closed": _("Closed"),
         "overdue": _("Overdue"),
         "overdue_now": _("Overdue now"),
+        "vs": _("vs last month"),
         "updated": _("Updated"),
         "none": _("Nothing here."),
     }
@@ -75,8 +78,18 @@ def wall(request):
     return render(
         request,
         "dashboard/wall.html",
-        {"figures": figures, "chart_labels": _chart_labels()},
+        {"figures": figures, "chart_labels": _chart_labels(), "refresh": _refresh_seconds(request.GET.get("refresh"))},
     )
+
+
+def _refresh_seconds(value: str | None) -> int:
+    """How often the big screen fetches its figures: ``?refresh=N`` seconds (1 to 3600), else a
+    minute. A screen on a wall has no one to read an error, so a bad value means the default."""
+    try:
+        seconds = int(value or REFRESH_SECONDS)
+    except ValueError:
+        return REFRESH_SECONDS
+    return min(max(seconds, 1), 3600)
 
 
 @login_required

@@ -12,8 +12,9 @@
     return {
       textStyle: { ...font, fontSize: size },
       animation: !big,
-      grid: big ? { left: 70, right: 30, top: 60, bottom: 50 } : { left: 32, right: 8, top: 26, bottom: 22 },
+      grid: big ? { left: 70, right: 30, top: 64, bottom: 44 } : { left: 32, right: 8, top: 28, bottom: 22 },
       legend: {
+        top: 0,
         data: [labels.found, labels.closed, labels.overdue],
         textStyle: { fontSize: size, color: big ? "#e8eef7" : "#333" },
         itemWidth: big ? 30 : 14,
@@ -59,7 +60,7 @@
     if (!holder || !data || !window.echarts) return;
     const chart = echarts.init(holder);
     chart.setOption(trendOption(data, readJson("overview-labels"), false));
-    window.addEventListener("resize", () => chart.resize());
+    new ResizeObserver(() => chart.resize()).observe(holder);
   };
 
   // The big screen: everything rendered from the figures, again after each fetch.
@@ -84,24 +85,43 @@
     const render = (data) => {
       q("month").textContent = data.month;
       q("updated").textContent = data.generated_at.slice(11, 16);
-      for (const [key, upIsBad] of [["found", false], ["closed", false], ["overdue", true]]) {
+      // More found is neither good nor bad; fewer closed is worse; more overdue is worse.
+      for (const [key, sign] of [["found", 0], ["closed", 1], ["overdue", -1]]) {
         q(key).textContent = data[key].value;
         const change = q(`${key}-change`);
-        change.textContent = changeText(data[key]);
-        const worse = upIsBad ? data[key].change > 0 : data[key].change < 0;
-        const better = upIsBad ? data[key].change < 0 : data[key].change > 0;
+        change.textContent = `${changeText(data[key])} ${labels.vs}`;
+        const worse = sign * data[key].change < 0;
+        const better = sign * data[key].change > 0;
         change.classList.toggle("wall-worse", worse);
         change.classList.toggle("wall-better", better);
       }
       q("overdue-now").textContent = data.overdue_now;
       q("ranking-month").textContent = data.ranking.month;
-      const rank = (r) => item(`${r.rank ?? "–"}  ${r.unit}  ${r.rate}%`);
+      const rank = (r) => {
+        const li = item(`${r.unit} `);
+        const number = document.createElement("span");
+        number.className = "wall-rank";
+        number.textContent = r.rank ?? "–";
+        const rate = document.createElement("span");
+        rate.className = "wall-rate";
+        rate.textContent = `${r.rate}%`;
+        li.prepend(number);
+        li.append(rate);
+        return li;
+      };
       fill(q("top"), data.ranking.top.map(rank), labels.none);
       fill(q("bottom"), data.ranking.bottom.map(rank), labels.none);
       fill(q("flags"), data.red_flags.map((f) => item(`⚑ ${f.unit}`)), labels.none);
       fill(
         q("oldest"),
-        data.oldest_overdue.map((c) => item(`${c.unit} · ${c.category} · ${c.label}`)),
+        data.oldest_overdue.map((c) => {
+          const li = item(`${c.unit} · ${c.category} `);
+          const badge = document.createElement("span");
+          badge.className = "wall-days";
+          badge.textContent = c.label;
+          li.append(badge);
+          return li;
+        }),
         labels.none,
       );
       trend.setOption(trendOption(data, labels, true), true);
@@ -119,7 +139,8 @@
         })
         .catch(() => root.classList.add("wall-stale"));
     window.setInterval(refresh, seconds * 1000);
-    window.addEventListener("resize", () => { trend.resize(); categories.resize(); });
+    // The panels settle once the figures are in (and on any resize): the charts follow them.
+    for (const chart of [trend, categories]) new ResizeObserver(() => chart.resize()).observe(chart.getDom());
   };
 
   document.addEventListener("DOMContentLoaded", () => {
