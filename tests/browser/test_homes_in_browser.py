@@ -130,6 +130,11 @@ def test_each_role_lands_on_its_work_on_a_phone(live_server, browser):
             if rows.count():
                 assert rows.first.bounding_box()["height"] >= 44
             _shot(page, f"home-{username}-390")
+            if username == "community1":  # the work queue says it in working days too
+                page.goto(f"{live_server.url}/problems/queue/")
+                badges = page.locator(".deadline-badge")
+                assert badges.count() >= 2 and "个工作日" in badges.first.inner_text()
+                _shot(page, "queue-community1-390")
             context.clear_cookies()
     finally:
         context.close()

@@ -189,3 +189,26 @@ def test_the_outsider_sees_nothing_of_anyone_s(client, people, cases):
     assert "您还没有任何角色" in html
     for case in cases.values():
         assert case.address not in html
+
+
+@pytest.mark.parametrize("who", ["community_worker", "inspector", "street_officer", "city_leader"])
+def test_a_home_costs_as_many_queries_with_twenty_problems_as_with_two(client, people, small_city, who):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(getattr(people, who))
+
+    def queries() -> int:
+        cache.clear()  # the leader's figures are gathered again each time
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        return len(captured)
+
+    for status in (ProblemStatus.OPEN, ProblemStatus.SUBMITTED):
+        problem(small_city.compound_a1, status=status, deadline_in=-2)
+    queries()  # the first request of a session also builds the actor
+    few = queries()
+    for index in range(18):
+        problem(small_city.compound_a1, status=[ProblemStatus.OPEN, ProblemStatus.SUBMITTED][index % 2])
+    assert queries() == few
