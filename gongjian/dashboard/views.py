@@ -14,6 +14,7 @@ from gongjian.dashboard.figures import leader_figures, may_see_overview
 from gongjian.dashboard.homes import home_sections
 from gongjian.dashboard.labels import OVERDUE, Standing
 from gongjian.organizations import selectors as unit_selectors
+from gongjian.participation.models import Volunteer
 
 REFRESH_SECONDS = 60
 
@@ -50,6 +51,8 @@ def home(request):
             "overview": may_see_overview(actor),
             "memberships": memberships,
             "top_units": unit_selectors.unit_top_level(actor=actor)[:20],
+            # Signed up as a volunteer without (yet) the role: their own record is still theirs.
+            "has_volunteer_record": Volunteer.objects.filter(user=request.user).exists(),
         },
     )
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from gongjian.accounts.models import User
@@ -203,8 +204,14 @@ def test_the_big_screen_fills_1920_by_1080_and_fetches_its_figures_again(live_se
             assert drawn["y"] + drawn["height"] <= frame["y"] + frame["height"], (chart, drawn, frame)
         assert int(page.inner_text(".js-wall-found")) >= 1
         assert "个工作日" in page.inner_text(".js-wall-oldest")
+        # A problem found now shows on the wall at its next fetch (the cached figures dropped).
+        before = int(page.inner_text(".js-wall-found"))
+        community1 = User.objects.get(username="community1").memberships.get().unit
+        ProblemFactory(unit=community1, found_at=timezone.now(), deadline=timezone.now() + datetime.timedelta(days=3))
+        cache.clear()
         with page.expect_response(lambda r: r.url.endswith("/overview/figures.json") and r.status == 200):
             pass  # the page asks again on its own within the refresh interval
+        page.wait_for_function(f"document.querySelector('.js-wall-found').textContent === '{before + 1}'")
         _shot(page, "wall-leader1-1920")
     finally:
         context.close()

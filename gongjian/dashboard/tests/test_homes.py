@@ -212,3 +212,16 @@ def test_a_home_costs_as_many_queries_with_twenty_problems_as_with_two(client, p
     for index in range(18):
         problem(small_city.compound_a1, status=[ProblemStatus.OPEN, ProblemStatus.SUBMITTED][index % 2])
     assert queries() == few
+
+
+def test_someone_who_signed_up_as_a_volunteer_without_the_role_finds_their_record_from_home(client, people, small_city):
+    from gongjian.participation.tests.factories import volunteer
+
+    record = volunteer(people.community_worker, small_city.community_a1)
+    record.user = people.outsider
+    record.save()
+
+    html = home(client, people.outsider).content.decode()
+
+    assert 'href="/participation/me/"' in html
+    assert 'href="/participation/me/"' not in home(client, people.street_officer).content.decode()

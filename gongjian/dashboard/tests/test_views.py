@@ -95,3 +95,14 @@ def test_only_get_is_answered(client, people, url):
     client.force_login(people.city_leader)
 
     assert client.post(url).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("given", "seconds"), [("", 60), ("30", 30), ("0", 1), ("99999", 3600), ("abc", 60), ("1e3", 60), ("-5", 1)]
+)
+def test_the_big_screen_refreshes_every_minute_unless_told_otherwise_within_bounds(client, people, given, seconds):
+    client.force_login(people.city_leader)
+
+    html = client.get("/overview/wall/", {"refresh": given}).content.decode()
+
+    assert f'data-refresh-seconds="{seconds}"' in html
