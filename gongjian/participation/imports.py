@@ -78,3 +78,28 @@ def import_refuse(*, user, batch_id: int, reason: str) -> bool:
         note=reason[:500],
     )
     return True
+
+
+def import_previews_forget() -> int:
+    """Forget the previews of sheets no longer waiting for confirmation (saved, cancelled, refused or
+    expired): the preview job's result (the first rows with errors) and its sheet of rejected rows
+    are deleted, as the import's own leftovers are (``services.imports_purge``). Returns how many."""
+    from django.db.models import Q
+
+    from gongjian.core.jobs.models import FINISHED, Job
+    from gongjian.participation.tasks import PREVIEW
+
+    waiting = set(ImportBatch.objects.filter(status=ImportStatus.PREVIEW).values_list("id", flat=True))
+    forgotten = 0
+    jobs = Job.objects.filter(kind=PREVIEW, status__in=FINISHED).filter(~Q(file="") | ~Q(result={}))
+    for job in jobs.only("id", "params", "file", "kind", "title"):
+        if job.params.get("batch") in waiting:
+            continue
+        with transaction.atomic():
+            name = job.file.name
+            Job.objects.filter(pk=job.pk).update(result={}, file="", filename="", size=0, sha256="")
+            if name:
+                transaction.on_commit(lambda name=name: default_storage.delete(name))
+            audit_record(actor=None, action="job.forget", target=job, note="import preview")
+        forgotten += 1
+    return forgotten

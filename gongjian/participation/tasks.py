@@ -163,8 +163,10 @@ def import_save(context, job_id: int) -> dict:
 
 @task()
 def imports_purge_task() -> dict[str, int]:
-    """Delete abandoned import previews and old rejected-row sheets (see services.imports_purge)."""
+    """Delete abandoned import previews and old rejected-row sheets (see services.imports_purge), and
+    the preview jobs' results and sheets of sheets no longer waiting (imports.import_previews_forget)."""
+    from gongjian.participation.imports import import_previews_forget
     from gongjian.participation.services import imports_purge
 
     result = imports_purge()
-    return {"previews": result.previews, "sheets": result.sheets}
+    return {"previews": result.previews, "sheets": result.sheets, "checks": import_previews_forget()}

@@ -184,3 +184,28 @@ def test_the_outsider_and_another_streets_officer_see_neither_the_preview_nor_it
         assert client.post(f"{URL}{batch.pk}/check/").status_code == 404
     assert Job.objects.count() == 1
     assert signed_in(people.community_worker).get(f"/jobs/{job.pk}/status/").json()["status"] == "done"
+
+
+def test_the_preview_of_a_sheet_no_longer_waiting_is_forgotten_by_the_purge(
+    small_city, people, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    client = signed_in(people.community_worker)
+    for _n in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            _upload(client, small_city.community_a1, _sheet())
+    cancelled, waiting = ImportBatch.objects.order_by("pk")
+    gone, kept = import_preview_job(cancelled), import_preview_job(waiting)
+    sheet = gone.file.name
+    assert default_storage.exists(sheet) and gone.result["errors"]
+    client.post(f"{URL}{cancelled.pk}/cancel/")
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("purge_imports", stdout=out)
+    assert "preview checks forgotten: 1" in out.getvalue()
+    gone.refresh_from_db()
+    kept.refresh_from_db()
+    assert gone.result == {} and not gone.file and not default_storage.exists(sheet)
+    assert kept.result["error_count"] == 1 and kept.file
+    assert client.get(f"{URL}{cancelled.pk}/errors.xlsx").status_code == 404
