@@ -5,7 +5,8 @@ A computation records what it saw: the audit trail's last event id when it start
 appends an audit event, so the changes since the computation are the audit events after the
 watermark that touch the month:
 
-- a problem reported, rectified, re-checked, voided or given a new deadline, when the problem was
+- a problem reported, rectified, re-checked, voided, given a new deadline or moved with its unit
+  to another street, community or city (``inspections.services.problems_rescope``), when the problem was
   found in the month, or its deadline (first or current) falls in it, or it is a rework or relapse
   of an earlier published month whose late events this month carries (``engine.carried_events``);
 - a manual score of the month;
@@ -42,6 +43,7 @@ PROBLEM_KINDS = {
     "problem.review": ("rechecked", _("Rectifications re-checked")),
     "problem.void": ("voided", _("Problems voided")),
     "problem.extension_decide": ("extended", _("Deadlines extended")),
+    "problem.rescope": ("rescoped", _("Problems moved with their unit to another place in the tree")),
 }
 OTHER_KINDS = {
     "manual": _("Manual scores entered or changed"),
@@ -128,7 +130,18 @@ def _problem_changes(assessment: Assessment, after) -> list[Change]:
     )
     carried_from = _carry_start(assessment)
     wanted = in_month | Q(found_at__gte=carried_from, found_at__lt=start) if carried_from else in_month
-    rows = Problem.objects.filter(wanted, id__in=ids, unit_id__in=subtree_ids_sql([assessment.city_id]))
+    # A problem moved out of the city with its unit still changes the city's month.
+    moved_out = {
+        int(pk)
+        for action, pk, _to, changes in events
+        if action == "problem.rescope"
+        and pk.isdigit()
+        and isinstance(changes, dict)
+        and (changes.get("city_id") or [None])[0] == assessment.city_id
+    }
+    rows = Problem.objects.filter(wanted, id__in=ids).filter(
+        Q(unit_id__in=subtree_ids_sql([assessment.city_id])) | Q(id__in=moved_out)
+    )
     relevant = {
         pk: (number, found_at >= start or any(start <= d < end for d in (deadline, first_deadline)))
         for pk, number, found_at, deadline, first_deadline in rows.values_list(

@@ -13,7 +13,7 @@ class InspectionsConfig(AppConfig):
         unit_moved.connect(_refresh_problem_scope, dispatch_uid="inspections.problem_scope")
 
 
-def _refresh_problem_scope(sender, unit_ids, **kwargs) -> None:
+def _refresh_problem_scope(sender, unit_ids, actor=None, **kwargs) -> None:
     from gongjian.inspections.services import problems_rescope
 
-    problems_rescope(unit_ids=unit_ids)
+    problems_rescope(unit_ids=unit_ids, actor=actor)

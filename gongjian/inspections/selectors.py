@@ -28,7 +28,7 @@ def problems_visible_in(*, actor: Actor, unit_id: int) -> QuerySet[Problem]:
     """Visible problems at a unit or below it. When the actor's scope holds the whole unit, the
     scope's predicate is implied by the unit's and is left out: beside ``street_id = ...`` a
     redundant ``city_id IN (...)`` makes PostgreSQL pick the city's index and read the whole
-    city's month (bench/inspections.py, "stats month, unit=street")."""
+    city's month (bench/inspections/, "stats month, unit=street")."""
     if _scope_holds(actor, unit_id):
         return in_subtree(Problem.objects.all(), unit_id)
     return in_subtree(problems_visible(actor=actor), unit_id)

@@ -16,7 +16,7 @@ class UnitAdmin(AuditedModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "parent" in form.changed_data:
-            announce_move(obj)
+            announce_move(obj, actor=request.user)
 
 
 @admin.register(CobuildUnit)

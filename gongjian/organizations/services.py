@@ -50,7 +50,7 @@ def unit_update(*, actor, unit: Unit, **fields) -> Unit:
     if changes:
         audit_record(actor=actor, action="unit.update", target=unit, changes=changes)
     if "parent" in changes:
-        announce_move(unit)
+        announce_move(unit, actor=actor)
     return unit
 
 

@@ -332,6 +332,19 @@ def map_headers(
     return mapping
 
 
+def check_header(*, kind: str, filename: str, content: bytes) -> list[str]:
+    """Read a sheet only up to its header row and check it against the kind's template: a file of
+    the wrong type, empty, with merged cells or with other headers is refused at the door
+    (``ImportRefused``) before anything is kept; the rows are checked later, in the background."""
+    header, _rows = read_table(filename, content)
+    if kind == "volunteers":
+        map_headers(header, VOLUNTEER_COLUMNS)
+    else:
+        spec = ROSTER_SPECS[kind]
+        map_headers(header, spec.columns, spec.required, spec.template)
+    return header
+
+
 # --- checking and saving ------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongjian.participation import views
+from gongjian.participation import import_views, views
 
 app_name = "participation"
 urlpatterns = [
@@ -11,10 +11,11 @@ urlpatterns = [
     path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer"),
     path("volunteers/<int:pk>/review/", views.volunteer_review, name="volunteer-review"),
     path("volunteers/<int:pk>/sanction/", views.volunteer_sanction, name="volunteer-sanction"),
-    path("volunteers/import/", views.volunteer_import, name="import"),
+    path("volunteers/import/", import_views.volunteer_import, name="import"),
     path("volunteers/import/template.xlsx", views.import_template, name="import-template"),
-    path("volunteers/import/<int:pk>/", views.import_preview, name="import-preview"),
-    path("volunteers/import/<int:pk>/errors.xlsx", views.import_errors, name="import-errors"),
+    path("volunteers/import/<int:pk>/", import_views.import_preview, name="import-preview"),
+    path("volunteers/import/<int:pk>/check/", import_views.import_check, name="import-check"),
+    path("volunteers/import/<int:pk>/errors.xlsx", import_views.import_errors, name="import-errors"),
     path("volunteers/import/<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
     path("volunteers/import/<int:pk>/cancel/", views.import_cancel, name="import-cancel"),
     path("me/", views.my_service, name="me"),

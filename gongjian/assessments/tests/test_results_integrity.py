@@ -19,6 +19,7 @@ from gongjian.core.models import AuditEvent
 from gongjian.inspections import services as inspections
 from gongjian.inspections.models import Category
 from gongjian.inspections.tests.factories import at, jpeg_bytes, reported
+from gongjian.organizations.services import unit_update
 
 pytestmark = pytest.mark.django_db
 
@@ -207,6 +208,10 @@ CHANGES = {
     "ruleset": lambda people, problem, assessment, city: services.ruleset_update(
         user=people.city_admin, ruleset=assessment.ruleset, spec=spec(overdue_deduction="1")
     ),
+    # The problem's community moves to another street: its problems are rescoped.
+    "rescoped": lambda people, problem, assessment, city: unit_update(
+        actor=people.city_admin, unit=city.community_a1, parent=city.street_b
+    ),
 }
 
 
@@ -219,6 +224,37 @@ def test_each_kind_of_change_after_the_computation_makes_the_month_stale(kind, c
     with pytest.raises(Conflict):
         publish(people, november)
     compute(people, november)
+    assert not changes_since_computed(november).stale
+    publish(people, november)
+
+
+def test_a_problem_moved_with_its_unit_is_audited_and_makes_its_month_stale(computed_november, small_city, people):
+    november, problem = computed_november
+    unit_update(actor=people.city_admin, unit=small_city.community_a1, parent=small_city.street_b)
+    problem.refresh_from_db()
+    assert problem.street_id == small_city.street_b.pk
+    event = AuditEvent.objects.get(action="problem.rescope", target_id=str(problem.pk))
+    assert event.actor == people.city_admin
+    assert event.changes == {"street_id": [small_city.street_a.pk, small_city.street_b.pk]}
+    freshness = changes_since_computed(november)
+    assert [(c.kind, c.count) for c in freshness.changes] == [("rescoped", 1)]
+    assert freshness.changes[0].links == [(problem.number, f"/problems/{problem.pk}/")]
+    with pytest.raises(Conflict):
+        publish(people, november)
+
+
+def test_a_problem_moved_out_of_the_city_makes_the_citys_month_stale(computed_november, small_city, people):
+    november, problem = computed_november
+    unit_update(actor=people.city_admin, unit=small_city.community_a1, parent=small_city.other_city)
+    assert [c.kind for c in changes_since_computed(november).changes] == ["rescoped"]
+    with pytest.raises(Conflict):
+        publish(people, november)
+
+
+def test_moving_a_unit_without_problems_in_the_month_leaves_it_fresh(computed_november, small_city, people):
+    november, _problem = computed_november
+    unit_update(actor=people.city_admin, unit=small_city.community_a2, parent=small_city.street_b)
+    assert not AuditEvent.objects.filter(action="problem.rescope").exists()
     assert not changes_since_computed(november).stale
     publish(people, november)
 

@@ -5,7 +5,8 @@ a message. No loop, no thread: the task backend's worker runs it.
 
 A body is ``body(job, progress) -> output`` where ``output`` is None, a dict (kept as the job's
 ``result``), an ``ExportResult`` (filename, content type, bytes) or an ``OutputFile`` (a path to a
-finished file). Raise ``JobRefused`` for a clear refusal that retrying will not change."""
+finished file, and optionally a result dict kept beside it). Raise ``JobRefused`` for a clear
+refusal that retrying will not change."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class OutputFile:
     path: Path
     filename: str
     content_type: str
+    result: dict | None = None  # kept as the job's result beside the file
 
 
 class JobRefused(Exception):
@@ -133,7 +135,12 @@ def _store(job: Job, attempt: int, output) -> None:
         services.job_finish(job, attempt=attempt, result=output)
     elif isinstance(output, OutputFile):
         services.job_finish(
-            job, attempt=attempt, filename=output.filename, content_type=output.content_type, path=output.path
+            job,
+            attempt=attempt,
+            filename=output.filename,
+            content_type=output.content_type,
+            path=output.path,
+            result=output.result,
         )
     elif hasattr(output, "content") and hasattr(output, "filename"):  # an ExportResult
         services.job_finish(
