@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "gongjian.archives",
     "gongjian.documents",
     "gongjian.demo",
+    "gongjian.suggestions",
 ]
 
 MIDDLEWARE = [
