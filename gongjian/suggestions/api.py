@@ -42,8 +42,7 @@ class CategorySuggestView(APIView):
     """The three categories in use most likely for a problem's description, best first."""
 
     @extend_schema(
-        operation_id="categories_suggest",
-        tags=["categories"],
+        operation_id="v1_categories_suggest",
         summary="Suggest categories for a description",
         description=(
             "At most three categories in use, best first, each scoring at least "

@@ -9,6 +9,7 @@ keeps suggesting from the previous model if there is one). ``--background`` queu
 from django.core.management.base import BaseCommand, CommandError
 
 from gongjian.accounts.models import User
+from gongjian.core.errors import NotPermitted
 from gongjian.suggestions import learning
 from gongjian.suggestions.services import category_model_train
 
@@ -48,7 +49,10 @@ class Command(BaseCommand):
             self.stdout.write(f"queued as job {job.pk}")
             return
         thresholds = learning.Thresholds(min_examples=min_examples, min_per_category=min_per_category)
-        outcome = category_model_train(user=trainer, thresholds=thresholds)
+        try:
+            outcome = category_model_train(user=trainer, thresholds=thresholds)
+        except NotPermitted as refusal:
+            raise CommandError(str(refusal.message)) from None
         self.stdout.write(f"closed problems read: {outcome.history}")
         if outcome.left_out:
             rare = ", ".join(f"{code} ({n})" for code, n in outcome.left_out.items())
