@@ -1,6 +1,7 @@
 """Problem descriptions for the demo city as inspectors write them: several phrasings per category,
 with the place, the objects and the extent varying, and the overlaps real life has (clutter in a
-stairwell is 乱堆杂物 or 楼道卫生; rubbish can be exposed, piled up, overflowing or unsorted), so
+stairwell is 乱堆杂物 or 楼道卫生; rubbish can be exposed, piled up, overflowing or unsorted; some
+reports say only that something is wrong somewhere), so
 that the category suggestions learn from something like a real history (docs/inspections.md).
 
 ``describe`` draws from its own generator, seeded by the problem's place and time, so the rest
@@ -240,6 +241,17 @@ PHRASES: dict[str, tuple[list[str], list[str]]] = {
         ["随地吐痰", "高空抛物", "遛狗不牵绳", "乱扔烟头", "在公共区域晾晒衣物", "随意涂画"],
     ),
 }
+# Some reports say little about what was found (a hurried inspector, a photo that says the rest):
+# they could be any category, as in a real history.
+VAGUE = [
+    "{place}环境脏乱差，需整改",
+    "{place}发现问题，请尽快整改",
+    "{place}存在安全隐患，居民反映强烈",
+    "现场检查发现{place}管理不到位",
+    "{place}卫生状况较差",
+    "{place}整改不彻底，再次发现",
+]
+VAGUE_SHARE = 0.12
 STAIRWELL = ["堆放杂物", "张贴小广告", "有垃圾袋未清理", "地面脏污", "扶手积灰", "墙面乱涂乱画", "有电动车停放"]
 
 
@@ -247,6 +259,8 @@ def describe(code: str, name: str, *, seed: str) -> str:
     """A description of a problem of category ``code`` (``name`` for a category without phrasings)."""
     rng = random.Random(f"description-{seed}")
     phrases, words = PHRASES.get(code, (["{place}发现" + name + "问题"], [""]))
+    if rng.random() < VAGUE_SHARE:
+        phrases = VAGUE
     text = rng.choice(phrases).format(
         place=rng.choice(PLACES),
         x=rng.choice(words),
