@@ -7,6 +7,7 @@ history it stores nothing, says why and exits with status 1 (the API then sugges
 keeps suggesting from the previous model if there is one). ``--background`` queues it as a job."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from gongjian.accounts.models import User
 from gongjian.core.errors import NotPermitted
@@ -34,7 +35,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--background", action="store_true", help="queue it for a worker instead")
 
-    def handle(self, *args, user=None, min_examples, min_per_category, background=False, **options):
+    def handle(self, *args, **options):
+        with translation.override("en"):  # an operator's output, in the language of the code
+            self._handle(**options)
+
+    def _handle(self, *, user=None, min_examples, min_per_category, background=False, **options):
         trainer = None
         if user:
             trainer = User.objects.filter(username=user).first()
