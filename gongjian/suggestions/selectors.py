@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sklearn
 from django.core.files.storage import default_storage
+from django.db.models import F
 
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.models import Category, Problem
@@ -33,13 +34,18 @@ class Suggestion:
     score: float
 
 
-def training_history() -> tuple[list[str], list[str]]:
-    """Every closed problem's description and its category's code (categories in use only): the
-    city's own judgement, confirmed by a passed re-check."""
+#: The most recent closed problems learnt from: enough for any city's vocabulary, and a bound on
+#: the memory and time a retraining takes however long the history grows.
+HISTORY_LIMIT = 50_000
+
+
+def training_history(limit: int = HISTORY_LIMIT) -> tuple[list[str], list[str]]:
+    """The most recent closed problems' descriptions and their categories' codes (categories in use
+    only): the city's own judgement, confirmed by a passed re-check."""
     rows = (
         Problem.objects.filter(status=ProblemStatus.CLOSED, category__is_active=True)
-        .order_by("pk")
-        .values_list("description", "category__code")
+        .order_by(F("closed_at").desc(nulls_last=True), "-pk")
+        .values_list("description", "category__code")[:limit]
     )
     texts, labels = [], []
     for text, code in rows.iterator(chunk_size=2000):

@@ -167,3 +167,17 @@ def test_the_model_lives_in_the_s3_bucket_too(closed_history, s3_storage):
 
     assert any(key.endswith(model.file_name) for key in s3_storage.objects())
     assert selectors.category_suggestions(text="小区南门电动车乱停放")[0].code == "09010"
+
+
+def test_the_history_is_the_most_recent_closed_problems_up_to_a_limit(closed_history):
+    closed_history(2)
+    from gongjian.inspections.models import Problem
+
+    newest = list(Problem.objects.order_by("-pk")[:3])
+    for offset, problem in enumerate(newest):
+        Problem.objects.filter(pk=problem.pk).update(closed_at=timezone.now() - datetime.timedelta(days=offset))
+
+    texts, labels = selectors.training_history(limit=3)
+
+    assert texts == [p.description for p in newest]
+    assert labels == [p.category.code for p in newest]
