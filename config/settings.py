@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gongjian.documents",
     "gongjian.demo",
     "gongjian.dashboard",
+    "gongjian.suggestions",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("archives/", include("gongjian.archives.urls")),
     path("jobs/", include("gongjian.core.jobs.urls")),
     path("overview/", include("gongjian.dashboard.urls")),
+    path("suggestions/", include("gongjian.suggestions.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

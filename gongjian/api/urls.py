@@ -20,6 +20,7 @@ from gongjian.participation.api import (
     TeamViewSet,
     VolunteerViewSet,
 )
+from gongjian.suggestions.api import CategorySuggestView
 
 router = DefaultRouter()
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token-item")
@@ -48,5 +49,7 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="api-logout-all"),
     path("me/", views.MeView.as_view(), name="api-me"),
+    # Before the router: categories/{code}/ would otherwise take "suggest" for a code.
+    path("categories/suggest/", CategorySuggestView.as_view(), name="category-suggest"),
     path("", include(router.urls)),
 ]

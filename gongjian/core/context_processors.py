@@ -51,6 +51,7 @@ NAV_ITEMS = [
     (ARCHIVES, _("Templates"), "archives:templates", Perm.TEMPLATE_MANAGE),
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
+    (SYSTEM, _("Category suggestions"), "suggestions:index", Perm.CATEGORY_MANAGE),
     (SYSTEM, _("Administration"), "admin:index", Perm.ADMIN_SITE),
     (SYSTEM, _("Big screen"), "dashboard:wall", leads),
     (SYSTEM, _("API docs"), "api-docs", uses_api),

@@ -16,6 +16,7 @@ from gongjian.accounts.choices import Role
 from gongjian.accounts.models import User
 from gongjian.accounts.services import membership_grant, user_create
 from gongjian.demo import names
+from gongjian.demo.descriptions import describe
 from gongjian.inspections import services
 from gongjian.inspections.choices import InspectionKind, PointType
 from gongjian.inspections.models import Category, Inspection, Problem
@@ -25,16 +26,6 @@ PROBLEMS_PER_MONTH = 60
 MONTHS = 6
 # Weights per category code; everything not listed gets 1.
 CATEGORY_WEIGHTS = {"06036": 45, "09006": 8, "L0101": 6, "07001": 6, "06038": 4, "06001": 4, "06021": 4, "L0102": 4}
-DESCRIPTIONS = {
-    "06036": "楼道口和绿化带旁堆放废旧家具、纸箱等杂物",
-    "09006": "农贸市场门口流动摊贩占道经营",
-    "L0101": "楼道内堆放杂物、张贴小广告",
-    "07001": "单元门和电线杆上张贴“牛皮癣”小广告",
-    "06038": "居民在空地饲养家禽",
-    "06001": "小区内私自搭建棚屋",
-    "06021": "绿化灌木被虫害侵蚀",
-    "L0102": "空闲地块种菜并挖掘小水塘",
-}
 PALETTE = [(141, 110, 99), (120, 144, 156), (161, 136, 127), (104, 159, 56), (96, 125, 139), (188, 170, 164)]
 
 
@@ -171,7 +162,7 @@ def _play_one(rng, now, inspector, workers, compound, category, found_at, inspec
         user=inspector,
         category=category,
         unit=compound,
-        description=DESCRIPTIONS.get(category.code, f"发现{category.name}问题"),
+        description=describe(category.code, category.name, seed=f"{compound.pk}-{found_at:%Y%m%d%H%M%S}"),
         address=f"{compound.name}{rng.randint(1, 30)}幢附近",
         point_type=PointType.COMPOUND,
         photos=[_photo(rng, category.code, after=False, seed=f"{compound.pk}-{found_at:%Y%m%d%H%M%S}-before")],

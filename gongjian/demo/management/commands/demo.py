@@ -9,6 +9,8 @@ from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.demo.participation import build_demo_participation
 from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Unit
+from gongjian.suggestions.models import CategoryModel
+from gongjian.suggestions.services import category_model_train
 
 
 class Command(BaseCommand):
@@ -37,6 +39,22 @@ class Command(BaseCommand):
             f"Archives: the city's template, {Evidence.objects.current().count()} records ({records} filed now); "
             "community1 nearly complete, community2 with gaps"
         )
+        self._train_suggestions(created)
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")
+
+    def _train_suggestions(self, created: int) -> None:
+        """Category suggestions from the demo's closed problems (once; `manage.py train_categories`
+        retrains and prints the figures)."""
+        if not created and CategoryModel.objects.exists():
+            return
+        outcome = category_model_train()
+        if outcome.model is None:
+            self.stdout.write(f"Category suggestions: none ({outcome.refusal % outcome.refusal_params})")
+            return
+        model = outcome.model
+        self.stdout.write(
+            f"Category suggestions: trained on {model.examples} closed problems; "
+            f"held-out top-1 {model.top1:.2f}, top-3 {model.top3:.2f} ({model.test_size} held out)"
+        )
