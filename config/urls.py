@@ -16,6 +16,8 @@ urlpatterns = [
     path("documents/", include("gongjian.documents.urls")),
     path("archives/", include("gongjian.archives.urls")),
     path("jobs/", include("gongjian.core.jobs.urls")),
+    path("residents/", include("gongjian.residents.urls")),
+    path("open311/v2/", include("gongjian.residents.open311_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
