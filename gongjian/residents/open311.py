@@ -121,12 +121,17 @@ class BadRequest(Exception):
 
 
 def _when(name: str, text: str) -> datetime.datetime:
-    value = parse_datetime(text)
-    if value is None:
-        day = parse_date(text)
-        if day is not None:
-            value = datetime.datetime.combine(day, datetime.time())
-    if value is None:
+    try:
+        value = parse_datetime(text)
+        if value is None:
+            day = parse_date(text)
+            if day is not None:
+                value = datetime.datetime.combine(day, datetime.time())
+    except ValueError:
+        value = None
+    if value is None or not datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC) <= (
+        value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+    ) <= datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC):
         raise BadRequest(_("%(name)s is not an ISO 8601 date and time.") % {"name": name})
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
