@@ -436,9 +436,7 @@ def rectification_review(
 
 
 @transaction.atomic
-def problem_reopen(
-    *, problem: Problem, note: str, actor=None, now: datetime.datetime | None = None
-) -> Problem:
+def problem_reopen(*, problem: Problem, note: str, actor=None, now: datetime.datetime | None = None) -> Problem:
     """The resident who reported a closed problem says it is not solved (没有解决): it goes back to
     the responsible unit as a rework, counted like a failed re-check, with a new deadline from now;
     the unit rectifies again and an inspector re-checks. Only the holder of the resident's

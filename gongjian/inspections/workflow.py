@@ -83,7 +83,7 @@ class TransitionRefused(Exception):
 def decide(state: str, action: Action, capacity: Capacity) -> str:
     """The state after ``action``, or ``TransitionRefused`` with why not."""
     if (state, action) not in TRANSITIONS:
-        if state in (CLOSED, VOID) and action != Action.REOPEN:
+        if state in (CLOSED, VOID):
             raise TransitionRefused("final", _("This problem is already closed or void and cannot change."))
         raise TransitionRefused("wrong_state", _("This cannot be done while the problem is in its current state."))
     needed = WHO_MAY[action]

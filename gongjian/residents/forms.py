@@ -23,7 +23,9 @@ class ReportForm(forms.Form):
     longitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
     community = forms.ChoiceField(label=_("Community (if you know it)"), required=False)
     address = forms.CharField(label=_("Where exactly?"), max_length=200, required=False)
-    description = forms.CharField(label=_("What did you see?"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("What did you see?"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
     phone = forms.CharField(
         label=_("Your mobile (optional)"),
@@ -53,17 +55,29 @@ class SupportForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.ChoiceField(choices=[("solved", _("Solved")), ("not_solved", _("Not solved"))])
-    note = forms.CharField(label=_("What is still wrong?"), max_length=500, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    note = forms.CharField(
+        label=_("What is still wrong?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
 
 
 class AcceptForm(forms.Form):
     unit = forms.ChoiceField(label=_("Responsible unit"), widget=forms.Select(attrs={"class": "form-select"}))
     category = forms.ChoiceField(label=_("City category"), widget=forms.Select(attrs={"class": "form-select"}))
-    point_type = forms.ChoiceField(label=_("Point type"), choices=PointType.choices, initial=PointType.OTHER,
-                                   widget=forms.Select(attrs={"class": "form-select"}))
-    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL,
-                                 widget=forms.Select(attrs={"class": "form-select"}))
+    point_type = forms.ChoiceField(
+        label=_("Point type"),
+        choices=PointType.choices,
+        initial=PointType.OTHER,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        choices=Severity.choices,
+        initial=Severity.NORMAL,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
     def __init__(self, *args, units, categories, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,14 +86,22 @@ class AcceptForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    number = forms.CharField(label=_("Case number of the known problem"), max_length=24,
-                             widget=forms.TextInput(attrs={"class": "form-control"}))
+    number = forms.CharField(
+        label=_("Case number of the known problem"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (the resident reads it)"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    reason = forms.CharField(
+        label=_("Reason (the resident reads it)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
 
 
 class KeyForm(forms.Form):
-    name = forms.CharField(label=_("Application"), max_length=80, widget=forms.TextInput(attrs={"class": "form-control"}))
+    name = forms.CharField(
+        label=_("Application"), max_length=80, widget=forms.TextInput(attrs={"class": "form-control"})
+    )

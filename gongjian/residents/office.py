@@ -88,9 +88,11 @@ def detail(request, pk: int):
                     )
                     messages.success(request, _("Accepted as problem %(number)s.") % {"number": problem.number})
                 elif action == "merge":
-                    problem = restrict(Problem.objects.all(), actor, Perm.PROBLEM_VIEW).filter(
-                        number=form.cleaned_data["number"].strip()
-                    ).first()
+                    problem = (
+                        restrict(Problem.objects.all(), actor, Perm.PROBLEM_VIEW)
+                        .filter(number=form.cleaned_data["number"].strip())
+                        .first()
+                    )
                     if problem is None:
                         raise ValidationError({"number": _("No such problem in your area.")})
                     services.report_merge(user=request.user, report=report, problem=problem)
@@ -160,7 +162,9 @@ def keys(request):
         except ValidationError as error:
             form.add_error("name", error.message_dict.get("name"))
         else:
-            messages.success(request, _("Key issued to %(name)s. Copy it now: it is not shown again.") % {"name": app.name})
+            messages.success(
+                request, _("Key issued to %(name)s. Copy it now: it is not shown again.") % {"name": app.name}
+            )
             form = KeyForm()
     return render(
         request,

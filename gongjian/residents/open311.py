@@ -237,8 +237,20 @@ def _documents(request, rows, by_category) -> list[dict]:
     return documents
 
 
-_FIELDS = ("id", "number", "status", "category_id", "description", "unit__name", "found_at", "updated_at",
-           "deadline", "address", "latitude", "longitude")
+_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "category_id",
+    "description",
+    "unit__name",
+    "found_at",
+    "updated_at",
+    "deadline",
+    "address",
+    "latitude",
+    "longitude",
+)
 
 
 @_read_limited
@@ -281,7 +293,9 @@ def media(request, photo_id: int):
     from gongjian.core.exporters import private_image_response
 
     photo = ProblemPhoto.objects.filter(
-        pk=photo_id, stage=PhotoStage.BEFORE, problem__status__in=_PUBLIC_STATES,
+        pk=photo_id,
+        stage=PhotoStage.BEFORE,
+        problem__status__in=_PUBLIC_STATES,
         problem__category_id__in=list(_code_map()),
     ).first()
     if photo is None:

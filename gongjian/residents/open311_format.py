@@ -85,9 +85,7 @@ def _read(element) -> dict:
     data = {}
     for child in element:
         if child.tag in LIST_ITEMS:
-            data[child.tag] = [
-                _read(item) if len(item) else (item.text or "") for item in child
-            ]
+            data[child.tag] = [_read(item) if len(item) else (item.text or "") for item in child]
         else:
             data[child.tag] = _typed(child.tag, child.text)
     return data

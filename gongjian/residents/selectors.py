@@ -153,7 +153,9 @@ def alert_get(*, actor: Actor, alert_id: int) -> AbuseAlert:
 
 def candidate_units(*, actor: Actor, report: ResidentReport):
     """Where the office may put the problem: compounds and communities in its area, near the report first."""
-    units = restrict(Unit.objects.filter(level__in=("community", "compound")), actor, Perm.RESIDENT_MODERATE, unit_field="id")
+    units = restrict(
+        Unit.objects.filter(level__in=("community", "compound")), actor, Perm.RESIDENT_MODERATE, unit_field="id"
+    )
     if report.unit.level == "community":
         units = units.filter(Q(pk=report.unit_id) | Q(parent_id=report.unit_id)) or units
     return units.order_by("code")[:200]

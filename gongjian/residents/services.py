@@ -74,7 +74,9 @@ def _check_attributes(category: ResidentCategory, answers: dict[str, str]) -> di
         if value and question.values and question.datatype in ("singlevaluelist", "multivaluelist"):
             keys = value.split(",") if question.datatype == "multivaluelist" else [value]
             if any(k not in question.values for k in keys):
-                raise ValidationError({"attribute": _("Choose an answer from the list for “%(q)s”.") % {"q": question.description}})
+                raise ValidationError(
+                    {"attribute": _("Choose an answer from the list for “%(q)s”.") % {"q": question.description}}
+                )
     return {code: value for code, value in answers.items() if value}
 
 
@@ -122,9 +124,12 @@ def report_submit(
             latitude, longitude = Decimal(f"{located.latitude:.6f}"), Decimal(f"{located.longitude:.6f}")
     unit = community or locate_unit(latitude, longitude)
     token = new_token()
-    held = bool(address_hash) and AbuseAlert.objects.filter(
-        address_hash=address_hash, last_at__gte=timezone.now() - datetime.timedelta(hours=1)
-    ).exists()
+    held = (
+        bool(address_hash)
+        and AbuseAlert.objects.filter(
+            address_hash=address_hash, last_at__gte=timezone.now() - datetime.timedelta(hours=1)
+        ).exists()
+    )
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -155,8 +160,13 @@ def report_submit(
                 record.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
                 written.append(record.thumbnail.name)
                 record.save()
-            audit_record(actor=None, action="resident_report.submit", target=report, to_state=report.status,
-                         changes={"channel": channel, "held": held})
+            audit_record(
+                actor=None,
+                action="resident_report.submit",
+                target=report,
+                to_state=report.status,
+                changes={"channel": channel, "held": held},
+            )
     except BaseException:
         from django.core.files.storage import default_storage
 
@@ -320,8 +330,9 @@ def followup_answer(*, report: ResidentReport, answer: str, note: str = "") -> F
         record = FollowUpAnswer.objects.create(
             report=report, answer=answer, note=note.strip(), closed_at=problem.closed_at
         )
-        audit_record(actor=None, action="resident_report.answer", target=report, changes={"answer": answer},
-                     note=record.note)
+        audit_record(
+            actor=None, action="resident_report.answer", target=report, changes={"answer": answer}, note=record.note
+        )
         if answer == Answer.NOT_SOLVED:
             inspections.problem_reopen(problem=problem, note=_("The resident says: %(note)s") % {"note": record.note})
     return record
@@ -343,8 +354,12 @@ def application_create(*, user, name: str) -> tuple[Open311Application, str]:
         raise ValidationError({"name": _("An application with this name already exists.")})
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
-        app = Open311Application.objects.create(name=name, key_prefix=key[:6], key_hash=_key_hash(key),
-                                                created_by=user if getattr(user, "pk", None) else None)
+        app = Open311Application.objects.create(
+            name=name,
+            key_prefix=key[:6],
+            key_hash=_key_hash(key),
+            created_by=user if getattr(user, "pk", None) else None,
+        )
         audit_record(actor=user, action="open311_key.create", target=app)
     return app, key
 
@@ -364,7 +379,9 @@ def application_for_key(key: str) -> Open311Application | None:
     if not key:
         return None
     app = Open311Application.objects.filter(key_hash=_key_hash(key), revoked_at__isnull=True).first()
-    if app is not None and (app.last_used_at is None or timezone.now() - app.last_used_at > datetime.timedelta(minutes=5)):
+    if app is not None and (
+        app.last_used_at is None or timezone.now() - app.last_used_at > datetime.timedelta(minutes=5)
+    ):
         Open311Application.objects.filter(pk=app.pk).update(last_used_at=timezone.now())
     return app
 
@@ -389,7 +406,9 @@ def abuse_alert_record(*, address_hash: str, address_masked: str, kind: str) -> 
         alert.save(update_fields=["refused", "last_at", "updated_at"])
         if created:
             ResidentReport.objects.filter(
-                address_hash=address_hash, status=ReportStatus.PENDING, created_at__gte=now - datetime.timedelta(hours=1)
+                address_hash=address_hash,
+                status=ReportStatus.PENDING,
+                created_at__gte=now - datetime.timedelta(hours=1),
             ).update(held=True)
             audit_record(actor=None, action="abuse_alert.raise", target=alert, changes={"kind": kind})
     return alert

@@ -106,13 +106,12 @@ def report_new(request):
                 _apply(form, error)
             else:
                 messages.success(
-                    request, _("Thank you. Your report number is %(number)s. Keep this page's link to follow it.")
-                    % {"number": report.number}
+                    request,
+                    _("Thank you. Your report number is %(number)s. Keep this page's link to follow it.")
+                    % {"number": report.number},
                 )
                 return _with_device(request, redirect("residents:follow", token=token))
-    response = render(
-        request, "residents/report.html", {"form": form}, status=400 if form.errors else 200
-    )
+    response = render(request, "residents/report.html", {"form": form}, status=400 if form.errors else 200)
     return _with_device(request, response)
 
 
@@ -151,7 +150,11 @@ def nearby(request):
         form = ReportForm(request.GET, categories=[category], communities=_communities())
         form.is_valid()
         data = form.cleaned_data
-        community = Unit.objects.filter(pk=data.get("community") or None, level="community").first() if data.get("community") else None
+        community = (
+            Unit.objects.filter(pk=data.get("community") or None, level="community").first()
+            if data.get("community")
+            else None
+        )
         found = selectors.nearby_problems(
             resident_category=category,
             latitude=data.get("latitude"),
@@ -166,7 +169,9 @@ def follow(request, token: str):
     report = selectors.report_for_token(token)
     problem = report.problem
     answered = (
-        problem is not None and problem.closed_at is not None and report.answers.filter(closed_at=problem.closed_at).exists()
+        problem is not None
+        and problem.closed_at is not None
+        and report.answers.filter(closed_at=problem.closed_at).exists()
     )
     ask = problem is not None and problem.status == ProblemStatus.CLOSED and not answered
     context = {

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from gongjian.core.errors import Conflict
+from gongjian.inspections.tests.factories import jpeg_bytes
 from gongjian.residents import services
 from gongjian.residents.models import AbuseAlert, ResidentReport
 from gongjian.residents.tests.conftest import captcha, upload
-from gongjian.inspections.tests.factories import jpeg_bytes
 
 REPORT = "/residents/report/"
 

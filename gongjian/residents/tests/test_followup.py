@@ -17,7 +17,9 @@ from gongjian.residents.tests.conftest import a_report
 def closed(garbage, placed_city, people):
     report, token = a_report(garbage)
     problem = services.report_accept(user=people.street_officer, report=report, unit=placed_city.compound_a1)
-    inspections.rectification_submit(user=people.community_worker, problem=problem, note="已清理", photos=[jpeg_bytes(colour=(10, 200, 10))])
+    inspections.rectification_submit(
+        user=people.community_worker, problem=problem, note="已清理", photos=[jpeg_bytes(colour=(10, 200, 10))]
+    )
     inspections.rectification_review(user=people.inspector, problem=problem, passed=True)
     report.refresh_from_db()
     return report, token
@@ -80,7 +82,9 @@ def test_after_a_rework_and_a_new_closure_the_resident_is_asked_again(closed, pe
     services.followup_answer(report=report, answer=Answer.NOT_SOLVED, note="还是很脏")
     problem = report.problem
     problem.refresh_from_db()
-    inspections.rectification_submit(user=people.community_worker, problem=problem, note="再次清理", photos=[jpeg_bytes()])
+    inspections.rectification_submit(
+        user=people.community_worker, problem=problem, note="再次清理", photos=[jpeg_bytes()]
+    )
     inspections.rectification_review(user=people.inspector, problem=problem, passed=True)
     services.followup_answer(report=report, answer=Answer.SOLVED)
     assert report.answers.count() == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -33,8 +32,13 @@ def key(db):
 @pytest.fixture
 def question(garbage):
     return ServiceAttribute.objects.create(
-        resident_category=garbage, code="size", description="有多少？", datatype="singlevaluelist",
-        required=True, order=1, values={"small": "一袋", "large": "一车"},
+        resident_category=garbage,
+        code="size",
+        description="有多少？",
+        datatype="singlevaluelist",
+        required=True,
+        order=1,
+        values={"small": "一袋", "large": "一车"},
     )
 
 
@@ -55,7 +59,9 @@ def test_discovery_in_both_formats(client, db):
         assert response.status_code == 200
         assert document["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
     xml = client.get(BASE + "discovery.xml")
-    assert xml["Content-Type"].startswith("text/xml") and xml.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    assert xml["Content-Type"].startswith("text/xml") and xml.content.startswith(
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+    )
 
 
 def test_services_list_the_public_categories_with_string_codes(client, garbage, question):
@@ -142,8 +148,13 @@ def test_the_default_window_is_90_days(client, listed):
 def test_pages_of_requests(client, garbage, placed_city, people):
     for n in range(3):
         inspections.problem_report(
-            user=people.inspector, category=garbage.category, unit=placed_city.compound_a1, description=f"第{n}处",
-            address="甲一路", point_type="back_street", photos=[jpeg_bytes(colour=(n, 2, 3))],
+            user=people.inspector,
+            category=garbage.category,
+            unit=placed_city.compound_a1,
+            description=f"第{n}处",
+            address="甲一路",
+            point_type="back_street",
+            photos=[jpeg_bytes(colour=(n, 2, 3))],
         )
     first = json.loads(client.get(BASE + "requests.json", {"page_size": 2}).content)
     second = json.loads(client.get(BASE + "requests.json", {"page_size": 2, "page": 2}).content)
@@ -175,8 +186,17 @@ def test_malformed_queries_are_400_with_an_errors_document(client, db, query, fm
 
 
 def _form(key, **extra):
-    data = {"api_key": key, "service_code": "garbage", "lat": "30.250100", "long": "120.150100",
-            "description": "垃圾", "first_name": "小明", "last_name": "王", "phone": PHONE, "email": "wang@example.cn"}
+    data = {
+        "api_key": key,
+        "service_code": "garbage",
+        "lat": "30.250100",
+        "long": "120.150100",
+        "description": "垃圾",
+        "first_name": "小明",
+        "last_name": "王",
+        "phone": PHONE,
+        "email": "wang@example.cn",
+    }
     data.update(extra)
     return data
 
@@ -209,8 +229,8 @@ def test_a_post_with_an_address_only_goes_to_the_city_office(client, key, placed
 
 def test_a_post_with_a_photo_as_multipart_media_and_attributes(client, key, placed_city, question):
     response = client.post(
-        BASE + "requests.json", {**_form(key), "attribute[size]": "large", "media": upload(),
-                                 "media_url": "https://example.cn/p.jpg"}
+        BASE + "requests.json",
+        {**_form(key), "attribute[size]": "large", "media": upload(), "media_url": "https://example.cn/p.jpg"},
     )
     assert response.status_code == 200, response.content
     report = ResidentReport.objects.get()
@@ -236,7 +256,9 @@ def test_a_post_with_a_photo_as_multipart_media_and_attributes(client, key, plac
     ],
 )
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_every_bad_post_is_refused_with_an_errors_document_and_records_nothing(client, key, placed_city, question, change, status, fmt):
+def test_every_bad_post_is_refused_with_an_errors_document_and_records_nothing(
+    client, key, placed_city, question, change, status, fmt
+):
     data = {**_form(key), "attribute[size]": "small", **change}
     if change.get("media") == "not a file":
         data["media"] = upload(b"GIF89a not really")

@@ -174,8 +174,13 @@ def test_the_street_accepts_a_report_and_it_becomes_a_problem_from_a_resident(cl
     client.force_login(people.street_officer)
     response = client.post(
         f"/residents/office/{report.pk}/",
-        {"action": "accept", "unit": placed_city.compound_a1.pk, "category": report.resident_category.category_id,
-         "point_type": "back_street", "severity": "normal"},
+        {
+            "action": "accept",
+            "unit": placed_city.compound_a1.pk,
+            "category": report.resident_category.category_id,
+            "point_type": "back_street",
+            "severity": "normal",
+        },
     )
     assert response.status_code == 302
     report.refresh_from_db()
