@@ -66,6 +66,7 @@ def test_discovery_in_both_formats(client, db):
 
 def test_services_list_the_public_categories_with_string_codes(client, garbage, question):
     for response, document in both_formats(client, BASE + "services", "services"):
+        assert response.status_code == 200
         entry = next(s for s in document if s["service_code"] == "garbage")
         assert entry["service_name"] == "垃圾没人清" and entry["metadata"] is True
 
@@ -118,6 +119,7 @@ def test_pending_and_rejected_reports_are_never_listed(client, garbage, placed_c
 def test_one_request_by_id_in_both_formats_and_404_for_an_unknown_one(client, listed):
     problem, _token = listed
     for response, document in both_formats(client, f"{BASE}requests/{problem.number}", "requests"):
+        assert response.status_code == 200
         assert [r["service_request_id"] for r in document] == [problem.number]
     for fmt in ("json", "xml"):
         response = client.get(f"{BASE}requests/SP000.{fmt}")
