@@ -18,6 +18,7 @@ NAV_ITEMS = [
     (INSPECTIONS, _("Map"), "problems:map", Perm.PROBLEM_VIEW),
     (INSPECTIONS, _("Inspection rounds"), "problems:rounds", Perm.PROBLEM_VIEW),
     (INSPECTIONS, _("Statistics"), "problems:stats", Perm.PROBLEM_VIEW),
+    (INSPECTIONS, _("Residents' reports"), "residents:queue", Perm.RESIDENT_MODERATE),
     (None, _("Assessment"), "assessments:months", Perm.ASSESSMENT_VIEW),
     (PARTICIPATION, _("Activities"), "participation:activities", Perm.PARTICIPATION_VIEW),
     (PARTICIPATION, _("Volunteers"), "participation:volunteers", Perm.VOLUNTEER_VIEW),
@@ -30,6 +31,7 @@ NAV_ITEMS = [
     (ARCHIVES, _("Templates"), "archives:templates", Perm.TEMPLATE_MANAGE),
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
+    (SYSTEM, _("Open311 keys"), "residents:keys", Perm.OPEN311_MANAGE),
     (SYSTEM, _("Administration"), "admin:index", Perm.ADMIN_SITE),
     (SYSTEM, _("API docs"), "api-docs", None),
 ]

@@ -168,7 +168,6 @@ _PLAIN = {
     "resident_report.accepted": _("The office accepted it and passed it to the responsible unit."),
     "resident_report.merged": _("The office found it was already known and joined your report to it."),
     "resident_report.rejected": _("The office did not accept it."),
-    "problem.report": _("It was put on the list of problems to fix."),
     "problem.rectify": _("The unit says it is fixed; an inspector will check."),
     "problem.review.closed": _("An inspector checked it: fixed."),
     "problem.review.open": _("An inspector checked it: not good enough, the unit must redo it."),

@@ -40,7 +40,7 @@ def test_the_timeline_has_one_step_per_event(closed):
 
     report, _token = closed
     texts = [str(step.text) for step in timeline(report)]
-    assert len(texts) == 5  # reported, accepted, put on the list, fixed, checked
+    assert len(texts) == 4  # reported, accepted, fixed, checked
     assert texts[0] and texts[-1] != texts[-2]
 
 
