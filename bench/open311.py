@@ -19,7 +19,16 @@ import random
 import time
 
 from bench import inspections as city
-from bench.harness import BENCH_VAR, Timing, configure_django, ensure_static_manifest, load_dotenv, machine, repeat, table
+from bench.harness import (
+    BENCH_VAR,
+    Timing,
+    configure_django,
+    ensure_static_manifest,
+    load_dotenv,
+    machine,
+    repeat,
+    table,
+)
 
 NAME = "open311"
 HELP = "Open311 GET requests.json (default window, 1000 results) and POST with a 2 MB photo, beside baselines."
@@ -145,8 +154,13 @@ def measure(*, repeat_n: int, warmup: int, photo_mb: float) -> dict:
 
     def post(with_photo: bool):
         def call():
-            data = {"api_key": key, "service_code": code, "lat": "29.300000", "long": "120.100000",
-                    "description": "bench"}
+            data = {
+                "api_key": key,
+                "service_code": code,
+                "lat": "29.300000",
+                "long": "120.100000",
+                "description": "bench",
+            }
             if with_photo:
                 data["media"] = SimpleUploadedFile("p.jpg", photo, content_type="image/jpeg")
             response = client.post("/open311/v2/requests.json", data)

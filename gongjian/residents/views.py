@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -111,8 +112,27 @@ def report_new(request):
                     % {"number": report.number},
                 )
                 return _with_device(request, redirect("residents:follow", token=token))
-    response = render(request, "residents/report.html", {"form": form}, status=400 if form.errors else 200)
+    response = render(
+        request,
+        "residents/report.html",
+        {"form": form, "map_config": _map_config()},
+        status=400 if form.errors else 200,
+    )
     return _with_device(request, response)
+
+
+def _map_config() -> dict | None:
+    """A map to drop a pin on, when the city has a tile server (MAP_TILE_URL; never an outside one)."""
+    if not settings.MAP_TILE_URL:
+        return None
+    centre = (
+        Unit.objects.filter(level__in=("city", "community"), latitude__isnull=False).order_by("level", "id").first()
+    )
+    return {
+        "center": [float(centre.latitude), float(centre.longitude)] if centre else [30.0, 120.0],
+        "tileUrl": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
 
 
 def _support(request, report_form):
@@ -120,7 +140,7 @@ def _support(request, report_form):
     if not form.is_valid():
         for field, errors in form.errors.items():
             report_form.add_error("captcha" if field == "captcha" else None, errors)
-        return render(request, "residents/report.html", {"form": report_form}, status=400)
+        return render(request, "residents/report.html", {"form": report_form, "map_config": _map_config()}, status=400)
     problem = Problem.objects.filter(number=form.cleaned_data["plus_one"]).first()
     if problem is None or problem.status not in selectors.OPEN_STATES:
         raise Http404

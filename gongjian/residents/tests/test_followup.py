@@ -107,3 +107,17 @@ def test_the_resident_cannot_reopen_a_void_problem(closed):
     Problem.objects.filter(pk=report.problem_id).update(status=ProblemStatus.VOID, void_reason="x")
     with pytest.raises(Conflict):
         inspections.problem_reopen(problem=report.problem, note="x")
+
+
+def test_the_demo_reports_cover_every_state_and_are_built_once(db):
+    from gongjian.demo.city import build_demo_city
+    from gongjian.demo.residents import build_demo_residents
+    from gongjian.residents.models import ResidentReport
+
+    build_demo_city()
+    assert build_demo_residents() == 5
+    assert build_demo_residents() == 0
+    states = set(ResidentReport.objects.values_list("status", flat=True))
+    assert states == {"pending", "accepted", "rejected"}
+    reopened = ResidentReport.objects.get(description__startswith="楼下堆放旧家具")
+    assert reopened.problem.status == ProblemStatus.OPEN and reopened.problem.rework_count == 1

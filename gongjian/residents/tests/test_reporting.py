@@ -251,3 +251,10 @@ def test_the_office_sees_the_photo_and_the_masked_phone_only(client, pending, pe
     assert "139****5678" in page and PHONE not in page
     photo = report.photos.get()
     assert client.get(f"/residents/office/{report.pk}/photos/{photo.pk}/thumb/").status_code == 200
+
+
+def test_with_a_tile_server_the_report_page_offers_a_map_to_drop_a_pin(client, garbage, placed_city, settings):
+    assert 'id="resident-map"' not in client.get(REPORT).content.decode()
+    settings.MAP_TILE_URL = "https://tiles.city.example/{z}/{x}/{y}.png"
+    page = client.get(REPORT).content.decode()
+    assert 'id="resident-map"' in page and "tiles.city.example" in page
