@@ -166,7 +166,7 @@ def nearby(request):
     """The open problems near the place and of the category being reported (an htmx fragment)."""
     category = ResidentCategory.objects.filter(code=request.GET.get("category", ""), is_active=True).first()
     found = []
-    if category is not None:
+    if category is not None and limits.allowed(limits.Open311ReadThrottle, request, limits.address_hash(request)):
         form = ReportForm(request.GET, categories=[category], communities=_communities())
         form.is_valid()
         data = form.cleaned_data

@@ -335,3 +335,40 @@ def test_a_key_is_rate_limited(client, key, placed_city, settings):
         Open311KeyThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     assert codes == [200, 200, 429, 429]
     assert ResidentReport.objects.count() == 2
+
+
+def test_no_public_response_carries_the_residents_name_phone_or_email(client, key, placed_city, people, question):
+    """Every public page and document, after a report with a name, phone and e-mail was accepted."""
+    response = client.post(BASE + "requests.json", {**_form(key), "attribute[size]": "small", "media": upload()})
+    token = json.loads(response.content)[0]["token"]
+    report = ResidentReport.objects.get()
+    problem = services.report_accept(user=people.city_admin, report=report, unit=placed_city.compound_a1)
+    photo = report.photos.get()
+    urls = [
+        "/residents/report/",
+        "/residents/report/nearby/?category=garbage&latitude=30.250100&longitude=120.150100",
+        f"/residents/r/{token}/",
+        f"/residents/r/{token}/photos/{photo.pk}/full/",
+        *(
+            f"{BASE}{doc}.{fmt}"
+            for doc in (
+                "discovery",
+                "services",
+                "services/garbage",
+                "requests",
+                f"requests/{problem.number}",
+                f"tokens/{token}",
+            )
+            for fmt in ("json", "xml")
+        ),
+    ]
+    for url in urls:
+        client.cookies.clear()
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        secrets = [PHONE, "小明", "wang@example.cn"]
+        if not response["Content-Type"].startswith("image/"):
+            secrets.append(PHONE[-4:])  # not even the masked form: that is for the office only
+        for secret in secrets:
+            assert secret.encode() not in body, (url, secret)
