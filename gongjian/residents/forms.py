@@ -54,9 +54,10 @@ class SupportForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
+    label_suffix = ""
     answer = forms.ChoiceField(choices=[("solved", _("Solved")), ("not_solved", _("Not solved"))])
     note = forms.CharField(
-        label=_("What is still wrong?"),
+        label=_("What is still wrong? (if not solved)"),
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),

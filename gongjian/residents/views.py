@@ -217,7 +217,7 @@ def _public_status(report) -> str:
     return {
         ProblemStatus.OPEN: _("Being fixed by the responsible unit"),
         ProblemStatus.SUBMITTED: _("Fixed; waiting for an inspector's check"),
-        ProblemStatus.CLOSED: _("Closed"),
+        ProblemStatus.CLOSED: _("Fixed and checked by an inspector"),
         ProblemStatus.VOID: _("Closed without action"),
     }[status]
 
