@@ -366,6 +366,8 @@ def _post(request, fmt: str):
         }
         if not limits.allowed(limits.ReportPhoneThrottle, request, keyed_hash("phone", data.get("phone", ""))):
             return errors(429, _("Too many reports from this phone; try again later."), fmt=fmt)
+        if not limits.allowed(limits.ReportDeviceThrottle, request, keyed_hash("device", data.get("device_id", ""))):
+            return errors(429, _("Too many reports from this device; try again later."), fmt=fmt)
         report, follow_token = services.report_submit(
             resident_category=category,
             description=data.get("description", "") or category.name,

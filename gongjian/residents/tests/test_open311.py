@@ -372,3 +372,12 @@ def test_no_public_response_carries_the_residents_name_phone_or_email(client, ke
             secrets.append(PHONE[-4:])  # not even the masked form: that is for the office only
         for secret in secrets:
             assert secret.encode() not in body, (url, secret)
+
+
+def test_one_phone_or_one_device_is_limited_through_open311_too(client, key, placed_city):
+    by_device = [
+        client.post(BASE + "requests.json", _form(key, phone="", device_id="dev-9")).status_code for _ in range(11)
+    ]
+    assert by_device.count(200) == 10 and by_device[-1] == 429  # RESIDENT_DEVICE_RATE: 10 an hour
+    by_phone = [client.post(BASE + "requests.json", _form(key, phone="13700000000")).status_code for _ in range(11)]
+    assert by_phone.count(200) == 10 and by_phone[-1] == 429  # RESIDENT_PHONE_RATE: 10 a day
