@@ -35,6 +35,10 @@ def _data_from_migrations(request):
 
     load_default_categories(Category)
     load_default_activity_types(ActivityType)
+    from gongjian.residents.defaults import load_default_resident_categories
+    from gongjian.residents.models import ResidentCategory
+
+    load_default_resident_categories(ResidentCategory, Category)
 
 
 @dataclass

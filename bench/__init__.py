@@ -11,4 +11,5 @@ BENCHMARKS = [
     "bench.archives",
     "bench.tasks",
     "bench.load",
+    "bench.open311",
 ]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "gongjian.participation",
     "gongjian.archives",
     "gongjian.documents",
+    "gongjian.residents",
     "gongjian.demo",
     "gongjian.dashboard",
     "gongjian.suggestions",
@@ -236,6 +237,9 @@ PG_BIN_DIR = env_str("PG_BIN_DIR", "")
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_MB", 15) * 1024 * 1024
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_MEGAPIXELS", 40) * 1_000_000
 PHOTO_MAX_COUNT = env_int("PHOTO_MAX_COUNT", 9)
+# Open311 discovery (gongjian/residents/open311.py): who to contact, where applications ask for keys.
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "三创办 (city office)")
+OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "Ask the city office for a key: /residents/office/open311-keys/")
 # A new problem of the same category this close to a recently closed one is a relapse (回潮).
 RELAPSE_DISTANCE_METERS = env_int("RELAPSE_DISTANCE_METERS", 50)
 # The same reporter reporting the same unit, category and photo (SHA-256) again within this many
@@ -378,6 +382,13 @@ REST_FRAMEWORK = {
         "token": env_str("API_TOKEN_RATE", "20/min"),
         # Public volunteer sign-ups per address.
         "sign_up": env_str("SIGN_UP_RATE", "10/hour"),
+        # Residents' reports (gongjian/residents/limits.py): per address, per device, per phone.
+        "resident_report": env_str("RESIDENT_REPORT_RATE", "20/hour"),
+        "resident_device": env_str("RESIDENT_DEVICE_RATE", "10/hour"),
+        "resident_phone": env_str("RESIDENT_PHONE_RATE", "10/day"),
+        "resident_support": env_str("RESIDENT_SUPPORT_RATE", "60/hour"),
+        "open311_read": env_str("OPEN311_READ_RATE", "120/min"),
+        "open311_key": env_str("OPEN311_KEY_RATE", "60/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "gongjian.api.schema.GongjianAutoSchema",
     "EXCEPTION_HANDLER": "gongjian.api.errors.exception_handler",

@@ -19,6 +19,8 @@ urlpatterns = [
     path("jobs/", include("gongjian.core.jobs.urls")),
     path("overview/", include("gongjian.dashboard.urls")),
     path("suggestions/", include("gongjian.suggestions.urls")),
+    path("residents/", include("gongjian.residents.urls")),
+    path("open311/v2/", include("gongjian.residents.open311_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

@@ -54,6 +54,9 @@ class Perm(StrEnum):
     ARCHIVE_VIEW = "archive.view"  # records, completeness, binders of one's own units
     ARCHIVE_MANAGE = "archive.manage"  # add and revise records, meetings, mechanisms
     TEMPLATE_MANAGE = "archive.template"  # the city's unified template (台帐资料样本)
+    # Residents (gongjian/residents): the moderation queue of residents' reports; Open311 keys.
+    RESIDENT_MODERATE = "resident.moderate"  # accept, merge or reject residents' reports
+    OPEN311_MANAGE = "open311.manage"  # issue and revoke Open311 application keys (city office)
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -97,6 +100,8 @@ _ARCHIVE_PERMS: dict[str, set[Perm]] = {
 }
 for _role, _extra in _ARCHIVE_PERMS.items():
     ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
+# Residents' reports are moderated by the city office (every Perm) and the street.
+ROLE_PERMS[Role.STREET_OFFICER] = ROLE_PERMS[Role.STREET_OFFICER] | {Perm.RESIDENT_MODERATE}
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,8 @@ class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting decision")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+
+
+class ProblemSource(models.TextChoices):
+    OFFICIAL = "official", _("Found by officials")
+    RESIDENT = "resident", _("Reported by a resident")

@@ -13,6 +13,7 @@ from gongjian.inspections.choices import (
     InspectionKind,
     PhotoStage,
     PointType,
+    ProblemSource,
     ProblemStatus,
     ReviewOutcome,
     Severity,
@@ -124,6 +125,8 @@ class Problem(TimeStampedModel):
         related_name="relapses",
     )
     void_reason = models.TextField(_("reason for voiding"), blank=True)
+    # Who brought it: officials, or a resident's report accepted by the office (gongjian/residents).
+    source = models.CharField(_("source"), max_length=10, choices=ProblemSource.choices, default=ProblemSource.OFFICIAL)
     # Bumped by every transition, so a decision taken on a stale page is refused.
     version = models.PositiveIntegerField(default=1)
 

@@ -46,9 +46,9 @@ RESPONSIBLE_LEVELS = ("compound", "community")
 # --- photos -------------------------------------------------------------------------------
 
 
-def photos_process(uploads: Sequence[bytes]) -> list[ProcessedPhoto]:
+def photos_process(uploads: Sequence[bytes], *, required: bool = True) -> list[ProcessedPhoto]:
     """Check and normalise every upload, or refuse the whole request naming the bad photo."""
-    if not uploads:
+    if required and not uploads:
         raise ValidationError({"photos": _("At least one photo is required.")})
     if len(uploads) > settings.PHOTO_MAX_COUNT:
         raise ValidationError(
@@ -270,6 +270,8 @@ def problem_report(
     inspection: Inspection | None = None,
     now: datetime.datetime | None = None,
     duplicate_within: datetime.timedelta | None = None,
+    source: str = "official",
+    photos_required: bool = True,
 ) -> Problem:
     """Record a problem found at a responsible unit, with at least one photo.
 
@@ -291,7 +293,8 @@ def problem_report(
     if found_at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"found_at": _("The time found cannot be in the future.")})
     _check_coordinates(latitude, longitude)
-    processed = photos_process(photos)
+    # A resident's report accepted by the office may come without a photo (Open311).
+    processed = photos_process(photos, required=photos_required)
     if latitude is None:
         located = next((p for p in processed if p.latitude is not None), None)
         if located is not None:
@@ -328,6 +331,7 @@ def problem_report(
             severity=severity,
             found_at=found_at,
             reporter=user,
+            source=source,
             deadline=deadline,
             original_deadline=deadline,
             relapse_of=relapse_origin_find(
@@ -466,6 +470,40 @@ def rectification_review(
         to_state=problem.status,
         note=note.strip(),
         changes={"passed": passed},
+        at=now,
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_reopen(*, problem: Problem, note: str, actor=None, now: datetime.datetime | None = None) -> Problem:
+    """The resident who reported a closed problem says it is not solved (没有解决): it goes back to
+    the responsible unit as a rework, counted like a failed re-check, with a new deadline from now;
+    the unit rectifies again and an inspector re-checks. Only the holder of the resident's
+    follow-up link gets here (gongjian/residents), so the capacity is the complainant's."""
+    if not note.strip():
+        raise ValidationError({"note": _("Say what is still wrong, so the unit can fix it.")})
+    now = now or timezone.now()
+    problem = _locked(problem, None)
+    before = problem.status
+    try:
+        problem.status = workflow.decide(problem.status, workflow.Action.REOPEN, workflow.Capacity(complainant=True))
+    except workflow.TransitionRefused as refused:
+        raise Conflict(refused.message)
+    problem.rework_count += 1
+    problem.closed_at = None
+    problem.deadline = deadline_for(
+        timezone.localtime(now), problem.category.deadline_amount, problem.category.deadline_unit
+    )
+    _save_transition(problem, fields=["status", "rework_count", "closed_at", "deadline"])
+    audit_record(
+        actor=actor,
+        action="problem.reopen",
+        target=problem,
+        from_state=before,
+        to_state=problem.status,
+        note=note.strip(),
+        changes={"by": "resident"},
         at=now,
     )
     return problem

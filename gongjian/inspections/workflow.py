@@ -5,6 +5,7 @@
       └──────fail (rework)┘
     open / submitted ──void──▶ void
     open ──request extension / decide extension──▶ open
+    closed ──reopen (the resident says "not solved")──▶ open   (a rework, like a failed re-check)
 
 Who may act is described by ``Capacity``: plain booleans the service works out from the access
 module for one actor and one problem. ``decide`` says which state follows, or refuses with a
@@ -28,6 +29,7 @@ class Action(StrEnum):
     VOID = "void"
     REQUEST_EXTENSION = "request_extension"
     DECIDE_EXTENSION = "decide_extension"
+    REOPEN = "reopen"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Capacity:
     inspector: bool = False  # may re-check problems at that unit
     supervisor: bool = False  # city office or street officer over that unit
     voider: bool = False  # may void reports at that unit (inspectors, city office)
+    complainant: bool = False  # the resident who reported it (holder of the follow-up link)
 
 
 TRANSITIONS: dict[tuple[str, Action], str] = {
@@ -48,6 +51,7 @@ TRANSITIONS: dict[tuple[str, Action], str] = {
     (SUBMITTED, Action.VOID): VOID,
     (OPEN, Action.REQUEST_EXTENSION): OPEN,
     (OPEN, Action.DECIDE_EXTENSION): OPEN,
+    (CLOSED, Action.REOPEN): OPEN,
 }
 
 WHO_MAY: dict[Action, str] = {
@@ -57,6 +61,7 @@ WHO_MAY: dict[Action, str] = {
     Action.VOID: "voider",
     Action.REQUEST_EXTENSION: "responsible",
     Action.DECIDE_EXTENSION: "supervisor",
+    Action.REOPEN: "complainant",
 }
 
 _WHO_MESSAGES = {
@@ -64,6 +69,7 @@ _WHO_MESSAGES = {
     "inspector": _("Only an inspector can re-check a rectification."),
     "voider": _("Only an inspector or the city office can void a problem."),
     "supervisor": _("Only the city office or the street can decide on an extension."),
+    "complainant": _("Only the resident who reported it can say it is not solved."),
 }
 
 

@@ -18,12 +18,13 @@ from gongjian.inspections.workflow import (
     decide,
 )
 
-EVERYONE = Capacity(responsible=True, inspector=True, supervisor=True, voider=True)
+EVERYONE = Capacity(responsible=True, inspector=True, supervisor=True, voider=True, complainant=True)
 NOBODY = Capacity()
 RESPONSIBLE = Capacity(responsible=True)
 INSPECTOR = Capacity(inspector=True)
 SUPERVISOR = Capacity(supervisor=True)
 VOIDER = Capacity(voider=True)
+COMPLAINANT = Capacity(complainant=True)
 
 # (state, action, who needs to act) → next state; every other pair is refused.
 ALLOWED = [
@@ -34,6 +35,8 @@ ALLOWED = [
     (SUBMITTED, Action.PASS, INSPECTOR, CLOSED),
     (SUBMITTED, Action.FAIL, INSPECTOR, OPEN),
     (SUBMITTED, Action.VOID, VOIDER, VOID),
+    # The resident who reported it says it is not solved (gongjian/residents): a rework.
+    (CLOSED, Action.REOPEN, COMPLAINANT, OPEN),
 ]
 
 WRONG_STATE = [
@@ -42,9 +45,11 @@ WRONG_STATE = [
     (SUBMITTED, Action.RECTIFY),
     (SUBMITTED, Action.REQUEST_EXTENSION),
     (SUBMITTED, Action.DECIDE_EXTENSION),
+    (OPEN, Action.REOPEN),
+    (SUBMITTED, Action.REOPEN),
 ]
 
-FINAL = [(state, action) for state in (CLOSED, VOID) for action in Action]
+FINAL = [(state, action) for state in (CLOSED, VOID) for action in Action if (state, action) != (CLOSED, Action.REOPEN)]
 
 
 def refusal(state, action, capacity) -> TransitionRefused:
@@ -93,6 +98,7 @@ def test_nobody_is_not_allowed(state, action, capacity, next_state):
         (Action.FAIL, "inspector"),
         (Action.VOID, "voider"),
         (Action.DECIDE_EXTENSION, "supervisor"),
+        (Action.REOPEN, "complainant"),
     ],
 )
 def test_each_action_names_the_capacity_it_needs(action, needed):
@@ -145,7 +151,8 @@ def test_the_message_says_who_may_act():
         (SUBMITTED, INSPECTOR, {Action.PASS, Action.FAIL}),
         (SUBMITTED, Capacity(inspector=True, voider=True), {Action.PASS, Action.FAIL, Action.VOID}),
         (SUBMITTED, EVERYONE, {Action.PASS, Action.FAIL, Action.VOID}),
-        (CLOSED, EVERYONE, set()),
+        (CLOSED, EVERYONE, {Action.REOPEN}),  # only the resident, through their follow-up link
+        (CLOSED, RESPONSIBLE, set()),
         (VOID, EVERYONE, set()),
         (OPEN, NOBODY, set()),
         (SUBMITTED, NOBODY, set()),

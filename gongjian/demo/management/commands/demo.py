@@ -7,6 +7,7 @@ from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.demo.participation import build_demo_participation
+from gongjian.demo.residents import build_demo_residents
 from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Unit
 from gongjian.suggestions.models import CategoryModel
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             "community1 nearly complete, community2 with gaps"
         )
         self._train_suggestions(created)
+        reports = build_demo_residents()
+        self.stdout.write(f"Residents: {reports} reports created now (随手拍, in community1's street)")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")
