@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "gongjian.archives",
     "gongjian.documents",
     "gongjian.demo",
+    "gongjian.plans",
+    "gongjian.notices",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "gongjian.core.context_processors.navigation",
+                "gongjian.notices.context_processors.inbox",
             ],
         },
     }

@@ -16,6 +16,8 @@ urlpatterns = [
     path("documents/", include("gongjian.documents.urls")),
     path("archives/", include("gongjian.archives.urls")),
     path("jobs/", include("gongjian.core.jobs.urls")),
+    path("plans/", include("gongjian.plans.urls")),
+    path("notices/", include("gongjian.notices.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
