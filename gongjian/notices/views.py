@@ -51,7 +51,7 @@ def _form(actor, data=None, files=None):
         ).order_by("level", "code", "id")[:500]
         city_id = ancestry(senders[0].pk).get(UnitLevel.CITY)
         rule_items = RuleItem.objects.filter(ruleset__city_id=city_id, children__isnull=True).order_by(
-            "ruleset__code", "position", "id"
+            "-ruleset__effective_from", "position", "id"
         )[:200]
     return NoticeForm(data, files, senders=senders, units=units, rule_items=rule_items)
 

@@ -20,20 +20,8 @@ def _collect_plan(plan_id: int) -> None:
 
 
 def _schedule(plan_id: int) -> None:
-    # One collection per plan per transaction, whatever number of saves it made.
-    connection = transaction.get_connection()
-    pending = getattr(connection, "_plans_to_collect", None)
-    if pending is None or not connection.in_atomic_block:
-        pending = connection._plans_to_collect = set()
-    if plan_id in pending:
-        return
-    pending.add(plan_id)
-
-    def run():
-        pending.discard(plan_id)
-        _collect_plan(plan_id)
-
-    transaction.on_commit(run, robust=True)
+    # Collection is idempotent: a second call in the same transaction finds nothing changed.
+    transaction.on_commit(lambda: _collect_plan(plan_id), robust=True)
 
 
 @receiver(post_save, sender=Plan, dispatch_uid="plans.plan_saved")

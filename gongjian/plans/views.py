@@ -124,7 +124,7 @@ def _plan_context(request, plan: Plan, **extra):
     names = {str(t.pk): t.name for t in tasks}
     city_id = ancestry(plan.unit_id).get(UnitLevel.CITY)
     rule_items = RuleItem.objects.filter(ruleset__city_id=city_id, children__isnull=True).order_by(
-        "ruleset__code", "position", "id"
+        "-ruleset__effective_from", "position", "id"
     )[:300]
     owners = [
         m.user
