@@ -10,6 +10,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the contents are checked by the service, like archive uploads)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
 class NoticeForm(forms.Form):
     sender_unit = forms.TypedChoiceField(label=_("Sent by"), coerce=int)
     kind = forms.ChoiceField(label=_("Kind"), choices=NoticeKind.choices, initial=NoticeKind.GENERAL)
@@ -36,7 +49,7 @@ class NoticeForm(forms.Form):
     rule_items = forms.TypedMultipleChoiceField(
         label=_("Rule items inspected"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
-    files = forms.FileField(label=_("Attachments"), required=False, widget=MultipleFileInput)
+    files = MultipleFileField(label=_("Attachments"), required=False)
 
     def __init__(self, *args, senders=(), units=(), rule_items=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +69,7 @@ class NoticeForm(forms.Form):
 
 class ReplyForm(forms.Form):
     text = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
-    files = forms.FileField(label=_("Files"), required=False, widget=MultipleFileInput)
+    files = MultipleFileField(label=_("Files"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -98,7 +98,12 @@ def test_a_predecessor_from_another_plan_is_refused(people, small_city):
 
 def test_the_city_issues_a_template_that_a_community_copies_and_adapts(people, small_city):
     template = services.plan_create(
-        actor=people.city_admin, unit=small_city.city, year=2026, title="社区共建计划样本", goals="目标", is_template=True
+        actor=people.city_admin,
+        unit=small_city.city,
+        year=2026,
+        title="社区共建计划样本",
+        goals="目标",
+        is_template=True,
     )
     first = services.task_add(actor=people.city_admin, plan=template, name="摸底", duration=2)
     services.task_add(actor=people.city_admin, plan=template, name="整治", duration=3, predecessors=[first])
@@ -193,7 +198,9 @@ def test_the_api_gives_tasks_with_computed_dates_in_scope(client, people, small_
     assert client.get(f"/api/v1/plans/{plan.pk}/").status_code == 404
 
 
-def test_a_plan_files_itself_in_the_archive_counted_for_its_rule_items(people, small_city, django_capture_on_commit_callbacks):
+def test_a_plan_files_itself_in_the_archive_counted_for_its_rule_items(
+    people, small_city, django_capture_on_commit_callbacks
+):
     ruleset = archive_ruleset(people.city_admin, small_city.city)
     with django_capture_on_commit_callbacks(execute=True):
         plan = a1_plan(people, small_city)
