@@ -73,7 +73,7 @@ def test_a_notice_to_a_unit_outside_the_sender_is_refused_and_nothing_is_sent(pe
 
 
 def test_a_reply_due_in_the_past_is_refused(people, small_city):
-    with pytest.raises(ValidationError, match="past|过去"):
+    with pytest.raises(ValidationError, match="past|早于今天"):
         send(people, small_city, reply_due=today() - datetime.timedelta(days=1))
 
 
