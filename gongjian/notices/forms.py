@@ -58,7 +58,7 @@ class NoticeForm(forms.Form):
         self.fields["rule_items"].choices = [(i.pk, f"{i.code} {i.name}") for i in rule_items]
         _style(self)
         for name in ("units", "rule_items"):
-            self.fields[name].widget.attrs["class"] = "form-check-input"
+            self.fields[name].widget.attrs.pop("class", None)
 
     def clean(self):
         data = super().clean()

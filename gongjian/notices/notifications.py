@@ -95,3 +95,8 @@ def notification_read(*, user, notification: Notification) -> None:
 
 def notifications_read_all(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_read_for(*, user, key: str) -> int:
+    """Opening what a notification points at reads it."""
+    return Notification.objects.filter(user=user, key=key, read_at__isnull=True).update(read_at=timezone.now())

@@ -150,6 +150,7 @@ def notice_detail(request, pk):
     own = selectors.own_receipt(actor=actor, notice=notice)
     if own is not None:
         services.receipt_open(actor=request.user, receipt=own)
+    notifications.notifications_read_for(user=request.user, key=f"notice:{notice.pk}")
     return render(request, "notices/notice_detail.html", _detail_context(request, notice))
 
 

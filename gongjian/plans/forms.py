@@ -7,10 +7,15 @@ from gongjian.plans.choices import PlanKind
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # a date input takes ISO dates, whatever the language
+        super().__init__(attrs, format=format)
+
 
 def _style(form):
     for field in form.fields.values():
         widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple):
+            continue
         if isinstance(widget, forms.CheckboxInput):
             widget.attrs.setdefault("class", "form-check-input")
         elif isinstance(widget, forms.Select) and not isinstance(widget, forms.SelectMultiple):
@@ -71,7 +76,7 @@ class TaskForm(forms.Form):
         self.fields["predecessors"].choices = [(t.pk, t.name) for t in tasks]
         self.fields["rule_item"].choices = [("", "—")] + [(i.pk, f"{i.code} {i.name}") for i in rule_items]
         _style(self)
-        self.fields["predecessors"].widget.attrs["class"] = "form-check-input"
+        self.fields["predecessors"].widget.attrs.pop("class", None)
 
 
 class ProgressForm(forms.Form):
