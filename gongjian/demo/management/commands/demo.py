@@ -7,6 +7,7 @@ from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.demo.participation import build_demo_participation
+from gongjian.demo.plans import build_demo_plans
 from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Unit
 
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Archives: the city's template, {Evidence.objects.current().count()} records ({records} filed now); "
             "community1 nearly complete, community2 with gaps"
+        )
+        plans = build_demo_plans()
+        self.stdout.write(
+            f"Plans and notices: a year plan per community ({plans} created now, every third without measures), "
+            "an inspection notice to street1's communities, notices with part of the receipts missing"
         )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
