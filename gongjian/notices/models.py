@@ -143,3 +143,39 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DeliveryChannel(models.TextChoices):
+    WEBHOOK = "webhook", _("Group-robot webhook")
+    EMAIL = "email", _("Email")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One notification sent outside the app (webhook or email), tried in the background and again
+    by ``manage.py send_reminders`` until it is sent or has failed ``NOTIFY_MAX_ATTEMPTS`` times."""
+
+    channel = models.CharField(_("channel"), max_length=8, choices=DeliveryChannel.choices)
+    key = models.CharField(_("key"), max_length=120)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    title = models.CharField(_("title"), max_length=200)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["channel", "key"], name="delivery_once_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.title}"

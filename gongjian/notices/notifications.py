@@ -19,9 +19,12 @@ def notify_user(*, user_id: int, key: str, title: str, url: str = "") -> bool:
     """Put one message in a user's inbox, once per key; True when it is new."""
     try:
         with transaction.atomic():
-            Notification.objects.create(user_id=user_id, key=key[:100], title=str(title)[:200], url=url[:200])
+            item = Notification.objects.create(user_id=user_id, key=key[:100], title=str(title)[:200], url=url[:200])
     except IntegrityError:
         return False
+    from gongjian.notices.delivery import deliveries_for
+
+    deliveries_for(user=item.user, key=item.key, title=item.title, url=item.url)
     return True
 
 
@@ -81,6 +84,9 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
             title=title,
             url=reverse("notices:detail", args=[receipt.notice_id]),
         )
+    from gongjian.notices.delivery import deliveries_retry
+
+    counts["retried"] = deliveries_retry()
     return counts
 
 

@@ -11,3 +11,11 @@ def reminders_task() -> dict[str, int]:
     from gongjian.notices.notifications import reminders_send
 
     return reminders_send()
+
+
+@task()
+def deliver_task(delivery_id: int) -> str:
+    """Send one notification by webhook or email (a failure is recorded and retried later)."""
+    from gongjian.notices.delivery import delivery_send
+
+    return delivery_send(delivery_id)

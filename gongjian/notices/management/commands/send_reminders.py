@@ -8,7 +8,7 @@ from gongjian.notices.tasks import reminders_task
 
 
 class Command(BaseCommand):
-    help = "Queue (or with --now, send) the inbox reminders for due and overdue plan tasks and receipts."
+    help = "Queue (or with --now, send) the inbox reminders for due and overdue plan tasks and receipts, and retry failed webhook and email deliveries."
 
     def add_arguments(self, parser):
         parser.add_argument("--now", action="store_true", help="send them in this process instead of queueing")
@@ -16,7 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, now=False, **options):
         if now:
             counts = reminders_send()
-            self.stdout.write(f"task reminders: {counts['tasks']}; receipt reminders: {counts['receipts']}")
+            self.stdout.write(
+                f"task reminders: {counts['tasks']}; receipt reminders: {counts['receipts']}; "
+                f"deliveries retried: {counts['retried']}"
+            )
             return
         result = reminders_task.enqueue()
         self.stdout.write(f"queued: {result.id}")
