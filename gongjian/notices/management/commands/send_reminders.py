@@ -8,7 +8,10 @@ from gongjian.notices.tasks import reminders_task
 
 
 class Command(BaseCommand):
-    help = "Queue (or with --now, send) the inbox reminders for due and overdue plan tasks and receipts, and retry failed webhook and email deliveries."
+    help = (
+        "Queue (or with --now, send) the inbox reminders for due and overdue plan tasks and receipts, "
+        "and retry failed webhook and email deliveries."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--now", action="store_true", help="send them in this process instead of queueing")
