@@ -385,4 +385,30 @@ def collect_pending(*, unit_ids: Iterable[int] | None = None, actor=None) -> int
     for meeting in meetings.iterator(chunk_size=200):
         with transaction.atomic():
             count += collect_from_meeting(meeting, actor=actor, cache=cache) is not None
+    count += _collect_plans_and_receipts(unit_ids=unit_ids, actor=actor, cache=cache)
+    return count
+
+
+def _collect_plans_and_receipts(*, unit_ids, actor, cache) -> int:
+    """Work plans and acknowledged notice receipts (gongjian/plans, gongjian/notices)."""
+    from gongjian.notices.evidence import collect_from_receipt
+    from gongjian.notices.models import Receipt
+    from gongjian.plans.evidence import collect_from_plan
+    from gongjian.plans.models import Plan
+
+    count = 0
+    plans = Plan.objects.filter(is_template=False).select_related("unit")
+    receipts = Receipt.objects.filter(acknowledged_at__isnull=False).select_related(
+        "unit", "notice", "notice__sender_unit"
+    )
+    if unit_ids is not None:
+        ids = list(unit_ids)
+        plans = plans.filter(unit_id__in=ids)
+        receipts = receipts.filter(unit_id__in=ids)
+    for plan in plans.iterator(chunk_size=200):
+        with transaction.atomic():
+            count += collect_from_plan(plan, actor=actor, cache=cache) is not None
+    for receipt in receipts.iterator(chunk_size=200):
+        with transaction.atomic():
+            count += collect_from_receipt(receipt, actor=actor, cache=cache) is not None
     return count

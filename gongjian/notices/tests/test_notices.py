@@ -222,3 +222,16 @@ def test_an_acknowledged_notice_with_its_reply_files_itself_in_the_archive(
     record = Evidence.objects.get(source="receipt", is_current=True)
     assert record.unit == small_city.community_a1 and "回执正文" in record.text and record.files.count() == 1
     assert list(record.rule_items.values_list("code", flat=True)) == ["3.2"]
+
+
+def test_collect_pending_catches_up_plans_and_receipts_filed_before_the_template(people, small_city):
+    from gongjian.archives.services import collect_pending
+    from gongjian.archives.tests.factories import published_template
+
+    notice = send(people, small_city)
+    services.receipt_acknowledge(actor=people.community_worker, receipt=own(people.community_worker, notice))
+    plan_services.plan_create(actor=people.community_worker, unit=small_city.community_a1, year=2026, title="计划")
+    assert not Evidence.objects.filter(source__in=["plan", "receipt"]).exists()  # no template asked for documents
+    published_template(people.city_admin, archive_ruleset(people.city_admin, small_city.city))
+    collect_pending(unit_ids=[small_city.community_a1.pk])
+    assert set(Evidence.objects.filter(is_current=True).values_list("source", flat=True)) >= {"plan", "receipt"}
