@@ -59,6 +59,8 @@ class NoticeForm(forms.Form):
         _style(self)
         for name in ("units", "rule_items"):
             self.fields[name].widget.attrs.pop("class", None)
+        if not self.fields["rule_items"].choices:
+            del self.fields["rule_items"]  # the city has no rule set yet
 
     def clean(self):
         data = super().clean()

@@ -82,7 +82,7 @@ def notice_create(request):
             form.add_error("files", problem)
         if form.is_valid():
             data = form.cleaned_data
-            choices = dict(form.fields["rule_items"].choices)
+            choices = dict(form.fields["rule_items"].choices) if "rule_items" in form.fields else {}
             try:
                 notice = services.notice_send(
                     actor=request.user,
@@ -96,7 +96,9 @@ def notice_create(request):
                     kind=data["kind"],
                     inspection_on=data["inspection_on"],
                     inspection_scope=data["inspection_scope"],
-                    rule_items=list(RuleItem.objects.filter(pk__in=[i for i in data["rule_items"] if i in choices])),
+                    rule_items=list(
+                        RuleItem.objects.filter(pk__in=[i for i in data.get("rule_items", []) if i in choices])
+                    ),
                     files=[FileIn(name=f.name, data=f.read()) for f in uploads],
                 )
             except ValidationError as error:

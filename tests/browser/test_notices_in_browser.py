@@ -75,14 +75,18 @@ def test_an_inspection_notice_is_acknowledged_replied_to_and_drives_the_plan(
     page.fill("#id_reply_due", f"{timezone.localdate() + datetime.timedelta(days=10):%Y-%m-%d}")
     page.fill("#id_inspection_on", f"{inspection:%Y-%m-%d}")
     page.fill("#id_inspection_scope", "背街小巷、农贸市场")
+    _shot(page, f"form-{screen}")
     page.click("#notice-form button[type=submit]")
     page.wait_for_selector("#receipts")
     notice_url = page.url
     assert page.locator("#receipts tbody tr").count() == 3
 
-    # Community 1 opens it, acknowledges and replies with a photo.
+    # Community 1 finds it waiting in its work queue, opens it, acknowledges and replies with a photo.
     _sign_in(page, base, people.community_worker.username)
-    assert page.locator("#inbox-badge").is_visible() or screen == "phone"
+    assert page.locator("#inbox-badge").count() == 1
+    page.goto(f"{base}/problems/queue/")
+    assert "关于开展创建工作复检的通知" in page.locator("#pending-receipts").inner_text()
+    _shot(page, f"queue-{screen}")
     page.goto(notice_url)
     page.click("#acknowledge")
     page.wait_for_selector("#reply-form")
