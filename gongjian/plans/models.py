@@ -62,6 +62,13 @@ class Plan(TimeStampedModel):
         return self.title
 
     @property
+    def progress(self) -> int | None:
+        """The mean progress of the tasks, weighted by their working days (None without tasks)."""
+        tasks = list(self.tasks.all())
+        days = sum(t.duration for t in tasks)
+        return round(sum(t.progress * t.duration for t in tasks) / days) if days else None
+
+    @property
     def missing_parts(self) -> list[str]:
         from gongjian.plans.rules import missing_parts
 

@@ -129,6 +129,10 @@ def test_a_year_plan_rolls_up_into_the_three_year_plan(people, small_city):
     )
     year = a1_plan(people, small_city, year=2026)
     assert year.parent == three
+    first = add(people, year, "摸底", 1)
+    add(people, year, "整治", 3, first)
+    services.task_progress(actor=people.community_worker, task=first, progress=100)
+    assert year.progress == 25  # one working day of four done
 
 
 @freeze_time("2025-10-15 09:00:00+08:00")
