@@ -46,7 +46,7 @@ def plan_get(*, actor: Actor, plan_id) -> Plan:
             .select_related("unit", "parent", "template")
             .get(pk=int(plan_id))
         )
-    except (Plan.DoesNotExist, ValueError, TypeError):
+    except (Plan.DoesNotExist, ValueError, TypeError, OverflowError):
         from django.http import Http404
 
         raise Http404 from None

@@ -213,3 +213,28 @@ def test_a_plan_files_itself_in_the_archive_counted_for_its_rule_items(
     assert record.unit == small_city.community_a1 and "年度计划" in record.text
     assert list(record.rule_items.values_list("code", flat=True)) == ["3.2"]
     assert Plan.objects.count() == 1
+
+
+@pytest.mark.parametrize("path", ["/plans/{big}/", "/api/v1/plans/{big}/", "/notices/{big}/", "/api/v1/notices/{big}/"])
+def test_an_id_too_large_for_the_database_is_a_404(client, people, path):
+    client.force_login(people.community_worker)
+    assert client.get(path.format(big=10**30)).status_code == 404
+
+
+def test_a_community_copies_the_citys_template_on_its_page(client, people, small_city):
+    template = services.plan_create(
+        actor=people.city_admin, unit=small_city.city, year=2026, title="样本", goals="目标", is_template=True
+    )
+    services.task_add(actor=people.city_admin, plan=template, name="摸底", duration=2)
+    client.force_login(people.community_worker)
+    page = client.get(reverse("plans:detail", args=[template.pk])).content.decode()
+    assert "copy-form" in page
+    response = client.post(
+        reverse("plans:copy", args=[template.pk]), {"unit": small_city.community_a1.pk, "year": "2026"}
+    )
+    copy = Plan.objects.get(is_template=False)
+    assert response.status_code == 302 and copy.unit == small_city.community_a1 and copy.tasks.count() == 1
+    refused = client.post(
+        reverse("plans:copy", args=[template.pk]), {"unit": small_city.community_b1.pk, "year": "2026"}
+    )
+    assert refused.status_code == 400 and Plan.objects.filter(is_template=False).count() == 1
