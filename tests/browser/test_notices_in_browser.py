@@ -123,5 +123,13 @@ def test_an_inspection_notice_is_acknowledged_replied_to_and_drives_the_plan(
     widths = page.locator(".gantt-bar").evaluate_all("bars => bars.map(b => b.getBoundingClientRect().width)")
     assert len(widths) == 3 and all(w > 0 for w in widths)
     _shot(page, f"plan-{screen}")
+
+    # The city's list of plans flags those the inspection notice had to create, empty of goals,
+    # requirements and measures (the speech's criticism).
+    _sign_in(page, base, people.city_admin.username)
+    page.goto(f"{base}/plans/")
+    flagged = page.locator("#plans tbody tr", has=page.locator(".plan-flag"))
+    assert flagged.count() == 2  # community_a2 and community_b1 had no plan
+    _shot(page, f"list-{screen}")
     assert not [e for e in errors if "Content Security Policy" in e]
     context.close()
