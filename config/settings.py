@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "gongjian.demo",
     "gongjian.dashboard",
     "gongjian.suggestions",
+    "gongjian.plans",
+    "gongjian.notices",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "gongjian.core.context_processors.navigation",
+                "gongjian.notices.context_processors.inbox",
             ],
         },
     }
@@ -464,3 +467,18 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+
+# --- notifications (gongjian/notices, docs/plans.md) ------------------------------------------------
+# Besides the in-app inbox: a group-robot webhook (企业微信/钉钉 style, a JSON POST) and email, each
+# only when configured. SITE_URL makes the links in them absolute.
+NOTIFY_WEBHOOK_URL = env_str("NOTIFY_WEBHOOK_URL", "")
+NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", False)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongjian@localhost")

@@ -57,6 +57,12 @@ class Perm(StrEnum):
     # Residents (gongjian/residents): the moderation queue of residents' reports; Open311 keys.
     RESIDENT_MODERATE = "resident.moderate"  # accept, merge or reject residents' reports
     OPEN311_MANAGE = "open311.manage"  # issue and revoke Open311 application keys (city office)
+    # Work plans and notices (gongjian/plans, gongjian/notices)
+    PLAN_VIEW = "plan.view"  # work plans of one's own units, the city's templates
+    PLAN_MANAGE = "plan.manage"  # write plans and tasks, copy templates, record progress
+    NOTICE_VIEW = "notice.view"  # notices received by one's units, and their receipts
+    NOTICE_SEND = "notice.send"  # send notices from one's unit and follow their receipts
+    NOTICE_REPLY = "notice.reply"  # acknowledge (签收) and reply (回执) for one's unit
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -102,6 +108,16 @@ for _role, _extra in _ARCHIVE_PERMS.items():
     ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
 # Residents' reports are moderated by the city office (every Perm) and the street.
 ROLE_PERMS[Role.STREET_OFFICER] = ROLE_PERMS[Role.STREET_OFFICER] | {Perm.RESIDENT_MODERATE}
+# Plans and notices: the city and streets send notices; streets and communities keep plans and
+# answer notices; the reading roles follow both.
+_PLAN_PERMS: dict[str, set[Perm]] = {
+    Role.CITY_LEADER: {Perm.PLAN_VIEW, Perm.NOTICE_VIEW},
+    Role.STREET_OFFICER: {Perm.PLAN_VIEW, Perm.PLAN_MANAGE, Perm.NOTICE_VIEW, Perm.NOTICE_SEND, Perm.NOTICE_REPLY},
+    Role.COMMUNITY_WORKER: {Perm.PLAN_VIEW, Perm.PLAN_MANAGE, Perm.NOTICE_VIEW, Perm.NOTICE_REPLY},
+    Role.INSPECTOR: {Perm.PLAN_VIEW, Perm.NOTICE_VIEW},
+}
+for _role, _extra in _PLAN_PERMS.items():
+    ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from gongjian.archives.api import (
 )
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
+from gongjian.notices.api import NoticeViewSet
 from gongjian.participation.api import (
     ActivityViewSet,
     CobuildUnitViewSet,
@@ -21,6 +22,7 @@ from gongjian.participation.api import (
     VolunteerViewSet,
 )
 from gongjian.suggestions.api import CategorySuggestView
+from gongjian.plans.api import PlanViewSet
 
 router = DefaultRouter()
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token-item")
@@ -43,6 +45,9 @@ router.register("mechanisms", MechanismViewSet, basename="mechanism")
 router.register("archive-templates", ArchiveTemplateViewSet, basename="archive-template")
 router.register("archives", ArchiveViewSet, basename="archive")
 router.register("binders", BinderViewSet, basename="binder")
+
+router.register("plans", PlanViewSet, basename="plan")
+router.register("notices", NoticeViewSet, basename="notice")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

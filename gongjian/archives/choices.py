@@ -41,6 +41,8 @@ class EvidenceSource(models.TextChoices):
     PROBLEM = "problem", _("Closed problem")
     ACTIVITY = "activity", _("Activity")
     MEETING = "meeting", _("Meeting")
+    PLAN = "plan", _("Work plan")
+    RECEIPT = "receipt", _("Notice receipt")
 
 
 class FileKind(models.TextChoices):

@@ -30,6 +30,7 @@ def uses_api(actor: Actor) -> bool:
 # None is a top-level link.
 INSPECTIONS, PARTICIPATION, SYSTEM = _("Inspections"), _("Participation"), _("System")
 ARCHIVES = _("Archives")
+PLANS = _("Plans")
 NAV_ITEMS = [
     (None, _("Home"), "home", None),
     (None, _("Overview"), "dashboard:overview", leads),
@@ -50,6 +51,9 @@ NAV_ITEMS = [
     (ARCHIVES, _("Mechanisms"), "archives:mechanisms-index", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Completeness ranking"), "archives:ranking", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Templates"), "archives:templates", Perm.TEMPLATE_MANAGE),
+    (PLANS, _("Work plans"), "plans:index", Perm.PLAN_VIEW),
+    (PLANS, _("My plan tasks"), "plans:mine", Perm.PLAN_VIEW),
+    (PLANS, _("Notices"), "notices:index", Perm.NOTICE_VIEW),
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
     (SYSTEM, _("Category suggestions"), "suggestions:index", Perm.CATEGORY_MANAGE),

@@ -109,7 +109,16 @@ def problem_export_build(request):
 def work_queue(request):
     actor = actor_for(request.user)
     _require(actor, Perm.PROBLEM_VIEW)
-    return render(request, "inspections/work_queue.html", {"queue": selectors.work_queue(actor=actor)})
+    from gongjian.notices.selectors import work_queue_extras
+
+    return render(
+        request,
+        "inspections/work_queue.html",
+        {
+            "queue": selectors.work_queue(actor=actor),
+            "plans_queue": work_queue_extras(actor=actor, user=request.user),
+        },
+    )
 
 
 @login_required

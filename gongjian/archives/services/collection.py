@@ -82,9 +82,11 @@ def _collect(
     author: str = "",
     actor=None,
     cache: dict | None = None,
+    rule_item_ids: Iterable[int] = (),
 ) -> Evidence | None:
     """File (or bring up to date) the record collected from one source object. Idempotent: when
-    nothing changed, nothing is written; when something did, a new version is."""
+    nothing changed, nothing is written; when something did, a new version is. ``rule_item_ids``:
+    items the source itself names (a plan's tasks), counted besides the template's."""
     from gongjian.archives import periods
 
     if cache is None:
@@ -94,13 +96,14 @@ def _collect(
             cache[("city", unit.id)] = _city_of(unit.id)
         city_id = cache[("city", unit.id)]
     items = _published_items_for(city_id, kind, cache)
-    if not items:
+    rule_item_ids = set(rule_item_ids)
+    if not items and not rule_item_ids:
         return None  # no published template asks for this kind yet; collected once one does
     mechanism = Mechanism.objects.filter(unit=unit, kind=mechanism_kind).first() if mechanism_kind else None
     period = periods.of(periods.MONTH, date)
     snapshot = _snapshot(title=title, text=text, date=date, started_on=started_on, files=files)
     current = Evidence.objects.filter(source=source, source_id=source_id, is_current=True).first()
-    item_ids = {i.id for i in items}
+    item_ids = {i.id for i in items} | rule_item_ids
     rows: list[tuple] = [("ref", f, f.caption) for f in files]
     if current is not None:
         if current.withdrawn:
@@ -382,4 +385,30 @@ def collect_pending(*, unit_ids: Iterable[int] | None = None, actor=None) -> int
     for meeting in meetings.iterator(chunk_size=200):
         with transaction.atomic():
             count += collect_from_meeting(meeting, actor=actor, cache=cache) is not None
+    count += _collect_plans_and_receipts(unit_ids=unit_ids, actor=actor, cache=cache)
+    return count
+
+
+def _collect_plans_and_receipts(*, unit_ids, actor, cache) -> int:
+    """Work plans and acknowledged notice receipts (gongjian/plans, gongjian/notices)."""
+    from gongjian.notices.evidence import collect_from_receipt
+    from gongjian.notices.models import Receipt
+    from gongjian.plans.evidence import collect_from_plan
+    from gongjian.plans.models import Plan
+
+    count = 0
+    plans = Plan.objects.filter(is_template=False).select_related("unit")
+    receipts = Receipt.objects.filter(acknowledged_at__isnull=False).select_related(
+        "unit", "notice", "notice__sender_unit"
+    )
+    if unit_ids is not None:
+        ids = list(unit_ids)
+        plans = plans.filter(unit_id__in=ids)
+        receipts = receipts.filter(unit_id__in=ids)
+    for plan in plans.iterator(chunk_size=200):
+        with transaction.atomic():
+            count += collect_from_plan(plan, actor=actor, cache=cache) is not None
+    for receipt in receipts.iterator(chunk_size=200):
+        with transaction.atomic():
+            count += collect_from_receipt(receipt, actor=actor, cache=cache) is not None
     return count

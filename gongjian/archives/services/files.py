@@ -75,6 +75,9 @@ class StoredFile:
     taken_at: datetime.datetime | None
     width: int | None
     height: int | None
+    # A document (a notice's reply files) says what it is; photos keep the defaults.
+    kind: str = FileKind.IMAGE
+    content_type: str = "image/jpeg"
 
 
 def _reference(evidence: Evidence, position: int, stored: StoredFile) -> EvidenceFile:
@@ -82,8 +85,8 @@ def _reference(evidence: Evidence, position: int, stored: StoredFile) -> Evidenc
         evidence=evidence,
         position=position,
         name=stored.name,
-        kind=FileKind.IMAGE,
-        content_type="image/jpeg",
+        kind=stored.kind,
+        content_type=stored.content_type,
         caption=stored.caption[:200],
         taken_at=stored.taken_at,
         width=stored.width,
@@ -98,7 +101,7 @@ def _reference(evidence: Evidence, position: int, stored: StoredFile) -> Evidenc
     if stored.thumbnail_name:
         with row.thumbnail.open("rb") as handle:
             row.phash = integrity.dhash(handle.read())
-    else:
+    elif stored.kind == FileKind.IMAGE:
         row.phash = integrity.dhash(data)
     row.save()
     return row

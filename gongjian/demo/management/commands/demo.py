@@ -8,6 +8,7 @@ from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.demo.participation import build_demo_participation
 from gongjian.demo.residents import build_demo_residents
+from gongjian.demo.plans import build_demo_plans
 from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Unit
 from gongjian.suggestions.models import CategoryModel
@@ -43,6 +44,11 @@ class Command(BaseCommand):
         self._train_suggestions(created)
         reports = build_demo_residents()
         self.stdout.write(f"Residents: {reports} reports created now (随手拍, in community1's street)")
+        plans = build_demo_plans()
+        self.stdout.write(
+            f"Plans and notices: a year plan per community ({plans} created now, every third without measures), "
+            "an inspection notice to street1's communities, notices with part of the receipts missing"
+        )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")
