@@ -21,8 +21,8 @@ from gongjian.participation.api import (
     TeamViewSet,
     VolunteerViewSet,
 )
-from gongjian.suggestions.api import CategorySuggestView
 from gongjian.plans.api import PlanViewSet
+from gongjian.suggestions.api import CategorySuggestView
 
 router = DefaultRouter()
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token-item")

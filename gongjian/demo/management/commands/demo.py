@@ -7,8 +7,8 @@ from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.demo.participation import build_demo_participation
-from gongjian.demo.residents import build_demo_residents
 from gongjian.demo.plans import build_demo_plans
+from gongjian.demo.residents import build_demo_residents
 from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Unit
 from gongjian.suggestions.models import CategoryModel
