@@ -254,8 +254,10 @@ MAP_CENTER = [float(x) for x in env_list("MAP_CENTER", ["29.30", "120.08"])]
 # At most this many problems (the most recent) and unit boundaries on the map at once.
 MAP_MAX_PROBLEMS = env_int("MAP_MAX_PROBLEMS", 3000)
 MAP_MAX_BOUNDARIES = env_int("MAP_MAX_BOUNDARIES", 3000)
-MAP_TILE_ORIGINS = tile_origins(MAP_TILE_URL, MAP_TILE_SUBDOMAINS) + tile_origins(
-    MAP_TILE_OVERLAY_URL, MAP_TILE_SUBDOMAINS
+MAP_TILE_ORIGINS = list(
+    dict.fromkeys(
+        tile_origins(MAP_TILE_URL, MAP_TILE_SUBDOMAINS) + tile_origins(MAP_TILE_OVERLAY_URL, MAP_TILE_SUBDOMAINS)
+    )
 )
 # Request bodies (gongjian/core/middleware.py, gongjian/api/parsers.py): a whole request larger than
 # UPLOAD_MAX_MB is refused with 413 before it is read; form fields and JSON are read into memory up

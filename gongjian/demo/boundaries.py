@@ -1,5 +1,5 @@
 """The demo city's unit boundaries: a hexagon around each community and compound (the demo's
-units have a made-up position, not a surveyed outline), imported through the same path as a
+units have a made-up position near their parent's, not a surveyed outline), imported through the same path as a
 city's GeoJSON file (gongjian/organizations/boundaries.py), so running it twice changes nothing."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import Unit
 from gongjian.organizations.services import boundaries_import
 
-# Degrees of latitude from the centre to a corner: a community about 650 m, a compound about
-# 130 m (its problems are placed within 90 m of its centre: gongjian/demo/inspections.py).
-RADIUS = {UnitLevel.COMMUNITY: 0.006, UnitLevel.COMPOUND: 0.0012}
+# Degrees of latitude from the centre to a corner: a community about 780 m (its compounds lie within
+# 0.0035° of its centre: gongjian/demo/city.py), a compound about 110 m (its problems within 0.0008°
+# of its centre: gongjian/demo/inspections.py).
+RADIUS = {UnitLevel.COMMUNITY: 0.007, UnitLevel.COMPOUND: 0.001}
 
 
 def demo_boundaries() -> dict:

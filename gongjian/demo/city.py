@@ -36,18 +36,26 @@ def _coordinate(rng: random.Random, base: float, spread: float) -> Decimal:
     return Decimal(f"{base + rng.uniform(-spread, spread):.6f}")
 
 
+# How far (degrees of latitude) a unit lies from its parent's centre, so that a compound lies inside
+# its community's boundary on the map (gongjian/demo/boundaries.py) and a community near its street.
+SPREAD = {UnitLevel.DISTRICT: 0.06, UnitLevel.STREET: 0.025, UnitLevel.COMMUNITY: 0.009, UnitLevel.COMPOUND: 0.0035}
+
+
 def _unit(code: str, name: str, level: str, parent: Unit | None, rng: random.Random) -> Unit:
     existing = Unit.objects.filter(code=code).first()
     if existing is not None:
         return existing
+    lat, lng, spread = 29.30, 120.08, 0.08
+    if parent is not None and parent.latitude is not None:
+        lat, lng, spread = float(parent.latitude), float(parent.longitude), SPREAD.get(level, 0.08)
     return unit_create(
         actor=None,
         code=code,
         name=name,
         level=level,
         parent=parent,
-        latitude=_coordinate(rng, 29.30, 0.08),
-        longitude=_coordinate(rng, 120.08, 0.10),
+        latitude=_coordinate(rng, lat, spread),
+        longitude=_coordinate(rng, lng, spread * 1.15),  # a degree of longitude is shorter here
     )
 
 

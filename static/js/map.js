@@ -128,7 +128,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     const [lng, lat] = feature.geometry.coordinates;
     extent.extend([lat, lng]);
   }
-  if (extent.isValid()) map.fitBounds(extent, { padding: [20, 20], maxZoom: 16 });
+  if (extent.isValid()) map.fitBounds(extent, { padding: [20, 20], maxZoom: 16, animate: false });
 
   if (count) {
     const parts = [format(labels.shown, { shown: problems.shown, total: problems.total })];
