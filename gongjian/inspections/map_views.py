@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 
 from gongjian.accounts.access import Perm, actor_for
 from gongjian.inspections import selectors
-from gongjian.inspections.choices import ProblemStatus
-from gongjian.inspections.mapping import problem_features
+from gongjian.inspections.mapping import problem_features, still_worked_on_unless
 from gongjian.inspections.views import filtered_problems
 from gongjian.organizations.selectors import boundary_features
 
@@ -66,8 +65,7 @@ def problem_map_data(request):
     form, problems = filtered_problems(request)
     if problems is None:
         return JsonResponse({"detail": _("The filter could not be understood.")}, status=400)
-    if not request.GET.get("status"):
-        problems = problems.exclude(status__in=[ProblemStatus.CLOSED, ProblemStatus.VOID])
+    problems = still_worked_on_unless(problems, status=form.cleaned_data.get("status", ""))
     return JsonResponse(problem_features(problems=problems, limit=settings.MAP_MAX_PROBLEMS))
 
 

@@ -13,6 +13,14 @@ from gongjian.inspections.choices import PhotoStage, ProblemStatus
 from gongjian.inspections.models import Problem, ProblemPhoto
 
 
+def still_worked_on_unless(problems: QuerySet[Problem], *, status: str) -> QuerySet[Problem]:
+    """Without a status filter the map shows the problems still being worked on (open and
+    awaiting re-check), not the closed and void ones."""
+    if status:
+        return problems
+    return problems.exclude(status__in=[ProblemStatus.CLOSED, ProblemStatus.VOID])
+
+
 def problem_features(*, problems: QuerySet[Problem], limit: int) -> dict:
     """A GeoJSON FeatureCollection of the problems that have a position (the first ``limit`` in the
     queryset's order), with ``total`` (placed problems matching), ``shown``, ``unplaced`` (matching

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gongjian.inspections.tests.factories import CategoryFactory, ProblemFactory, at, reported
 from gongjian.organizations.boundaries import ring_around
-from gongjian.organizations.models import UnitBoundary
+from gongjian.testing.factories import UnitBoundaryFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -200,7 +200,7 @@ def test_the_data_costs_the_same_few_queries_for_ten_problems_as_for_one(people,
 def bounded(small_city):
     for unit in (small_city.street_a, small_city.community_a1, small_city.compound_a1, small_city.community_b1,
                  small_city.other_community):  # fmt: skip
-        UnitBoundary.objects.create(unit=unit, geometry=ring_around(29.3, 120.08, radius=0.002), vertex_count=7)
+        UnitBoundaryFactory(unit=unit, geometry=ring_around(29.3, 120.08, radius=0.002), vertex_count=7)
 
 
 def boundary_names(client) -> set[str]:
@@ -288,3 +288,43 @@ def test_deadlines_are_given_as_the_citys_local_date(people, small_city):
     props = features(signed_in(people.community_worker).get("/problems/map/map.json"))["MAP-LATE-EVENING"]["properties"]
     assert props["deadline"] == "2026-03-04"
     assert datetime.date.fromisoformat(props["deadline"])
+
+
+# --- the API -------------------------------------------------------------------------------------------------
+
+
+def api_for(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("community_worker", {"MAP-A-OPEN", "MAP-A-SUBMITTED"}),
+        ("liaison", {"MAP-B-OPEN"}),
+        ("outsider", set()),
+        ("volunteer", set()),
+    ],
+)
+def test_the_api_gives_the_same_geojson_within_the_same_scope(people, mapped, who, expected):
+    response = api_for(getattr(people, who)).get("/api/v1/problems/map/")
+    assert response.status_code == 200
+    assert {f["properties"]["number"] for f in response.json()["features"]} == expected
+
+
+def test_the_api_map_follows_the_filter_and_refuses_a_malformed_one(people, mapped):
+    client = api_for(people.inspector)
+    response = client.get("/api/v1/problems/map/?status=closed&category=M0001")
+    assert {f["properties"]["number"] for f in response.json()["features"]} == {"MAP-A-CLOSED"}
+    bad = client.get("/api/v1/problems/map/?found_after=someday")
+    assert bad.status_code == 400 and "found_after" in bad.json()
+
+
+def test_the_api_map_needs_a_signed_in_user(db):
+    from rest_framework.test import APIClient
+
+    assert APIClient().get("/api/v1/problems/map/").status_code == 401
