@@ -65,7 +65,7 @@ def problem_map_data(request):
     form, problems = filtered_problems(request)
     if problems is None:
         return JsonResponse({"detail": _("The filter could not be understood.")}, status=400)
-    problems = still_worked_on_unless(problems, status=form.cleaned_data.get("status", ""))
+    problems = still_worked_on_unless(problems, status=request.GET.get("status", ""))
     return JsonResponse(problem_features(problems=problems, limit=settings.MAP_MAX_PROBLEMS))
 
 
