@@ -23,6 +23,8 @@ MAX_RINGS = 200  # rings in one unit's boundary, all polygons together
 MAX_FEATURES = 5000  # features in one file
 MAX_FILE_BYTES = 20 * 1024 * 1024
 DECIMALS = 6
+MAX_LABEL = 40  # characters of a feature's code repeated in a message
+MAX_ERRORS = 100  # messages about one file; the rest are counted
 
 
 def _is_number(value) -> bool:
@@ -155,7 +157,7 @@ def read_collection(content: bytes, *, match_property: str = "code") -> list[Pla
         properties = feature.get("properties") if isinstance(feature, dict) else None
         raw = properties.get(match_property) if isinstance(properties, dict) else None
         codes = codes_for(raw)
-        label = str(raw).strip() if codes else ""
+        label = str(raw).strip()[:MAX_LABEL] if codes else ""
         name = _("Feature %(number)d") % {"number": number} + (f" ({label})" if label else "")
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             errors.append(_("%(feature)s: not a GeoJSON Feature.") % {"feature": name})
@@ -178,8 +180,16 @@ def read_collection(content: bytes, *, match_property: str = "code") -> list[Pla
             continue
         planned.append(PlannedBoundary(number, tuple(codes), label, clean_geometry(feature["geometry"])))
     if errors:
-        raise BoundaryFileRefused(errors)
+        raise BoundaryFileRefused(capped(errors))
     return planned
+
+
+def capped(errors: list[str]) -> list[str]:
+    """At most MAX_ERRORS messages, the last saying how many more there are."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    rest = len(errors) - MAX_ERRORS + 1
+    return [*errors[: MAX_ERRORS - 1], _("… and %(count)d more problems.") % {"count": rest}]
 
 
 def ring_around(lat: float, lng: float, *, radius: float, sides: int = 6, turn: float = 0.0) -> dict:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.core.audit import audit_record, model_changes, snapshot
-from gongjian.organizations.boundaries import PlannedBoundary
+from gongjian.organizations.boundaries import PlannedBoundary, capped
 from gongjian.organizations.divisions import PlannedUnit
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit, UnitBoundary
 from gongjian.organizations.signals import announce_move
@@ -157,7 +157,7 @@ def boundaries_import(*, actor, planned: list[PlannedBoundary]) -> BoundaryImpor
         else:
             matched.append((plan, unit))
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(capped(errors))
     existing = {b.unit_id: b for b in UnitBoundary.objects.filter(unit__in=[unit for _plan, unit in matched])}
     created = updated = unchanged = 0
     for plan, unit in matched:

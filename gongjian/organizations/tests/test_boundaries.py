@@ -193,3 +193,10 @@ def test_a_ring_around_a_point_is_a_valid_closed_polygon_around_it():
     assert len(ring) == 7 and ring[0] == ring[-1]
     assert min(p[0] for p in ring) < 120.08 < max(p[0] for p in ring)
     assert min(p[1] for p in ring) < 29.3 < max(p[1] for p in ring)
+
+
+def test_a_file_with_very_many_bad_features_gets_a_bounded_list_of_reasons():
+    errors = refusal(collection(*[feature(f"X{n}" * 30, polygon(SQUARE[:-1])) for n in range(150)]))
+    assert len(errors) == boundaries.MAX_ERRORS
+    assert errors[-1] == "… and 51 more problems."
+    assert errors[0].startswith("Feature 1 (" + ("X0" * 20) + "): ")  # a long code is cut in the message
