@@ -42,13 +42,17 @@ def _position_error(position) -> str | None:
     return None
 
 
+def _located(where: str, problem: str) -> str:
+    return _("%(where)s: %(problem)s") % {"where": where, "problem": problem}
+
+
 def _ring_errors(ring, where: str) -> list[str]:
     if not isinstance(ring, list) or len(ring) < 4:
         return [_("%(where)s: a ring needs at least four positions (the first repeated last)") % {"where": where}]
     for position in ring:
         error = _position_error(position)
         if error:
-            return [f"{where}: {error}"]
+            return [_located(where, error)]
     if ring[0][:2] != ring[-1][:2]:
         return [_("%(where)s: the ring is not closed (its last position must repeat its first)") % {"where": where}]
     return []
@@ -176,7 +180,7 @@ def read_collection(content: bytes, *, match_property: str = "code") -> list[Pla
         seen[codes[-1]] = number
         problems = geometry_errors(feature.get("geometry"))
         if problems:
-            errors.extend(f"{name}: {problem}" for problem in problems[:5])
+            errors.extend(_located(name, problem) for problem in problems[:5])
             continue
         planned.append(PlannedBoundary(number, tuple(codes), label, clean_geometry(feature["geometry"])))
     if errors:

@@ -118,3 +118,49 @@ def test_the_map_finds_problems_on_boundaries_without_a_tile_server(live_server,
     assert outside == [], outside
     assert csp_errors == [], csp_errors
     context.close()
+
+
+def test_the_city_office_uploads_boundaries_and_sees_each_bad_feature(live_server, browser, tmp_path):
+    import json
+
+    from gongjian.organizations.boundaries import ring_around
+    from gongjian.organizations.models import Unit, UnitBoundary
+
+    build_demo_city()
+    community = User.objects.get(username="community1").memberships.get().unit
+    good = {
+        "type": "Feature",
+        "properties": {"code": community.code},
+        "geometry": ring_around(29.3, 120.08, radius=0.01),
+    }
+    bad = {"type": "Feature", "properties": {"code": "999"}, "geometry": {"type": "Point", "coordinates": [120, 29]}}
+    bad_file = tmp_path / "bad.geojson"
+    bad_file.write_text(json.dumps({"type": "FeatureCollection", "features": [good, bad]}))
+    good_file = tmp_path / "good.geojson"
+    good_file.write_text(json.dumps({"type": "FeatureCollection", "features": [good]}))
+    base = live_server.url
+    context = browser.new_context(locale="zh-CN", **VIEWPORTS["phone"])
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "city")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+    page.goto(f"{base}/units/boundaries/")
+    page.set_input_files("#id_file", str(bad_file))
+    page.click("#boundary-form button[type=submit]")
+    errors = page.locator(".js-boundary-errors li")
+    errors.first.wait_for()
+    assert errors.count() == 1
+    assert "要素 2 (999)：几何图形必须是 Polygon 或 MultiPolygon" in errors.first.inner_text()
+    assert "未做任何改动" in page.locator(".alert-danger").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "boundaries-upload-refused.png"), full_page=True)
+    assert not UnitBoundary.objects.exists()
+
+    page.set_input_files("#id_file", str(good_file))
+    page.click("#boundary-form button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    assert "新建边界 1 个" in page.locator(".alert-success").inner_text()
+    assert UnitBoundary.objects.get().unit == Unit.objects.get(pk=community.pk)
+    context.close()

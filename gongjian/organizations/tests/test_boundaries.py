@@ -183,7 +183,7 @@ def test_a_file_with_too_many_features_or_bytes_is_refused(monkeypatch):
 def test_a_chinese_user_reads_the_reasons_in_chinese():
     with translation.override("zh-hans"):
         errors = refusal(collection(feature("A2", polygon(SQUARE[:-1]))))
-    assert errors[0].startswith("要素 1 (A2)"), errors
+    assert errors[0].startswith("要素 1 (A2)：第 1 个多边形第 1 个环：环未闭合"), errors
 
 
 def test_a_ring_around_a_point_is_a_valid_closed_polygon_around_it():
