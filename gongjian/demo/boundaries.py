@@ -12,10 +12,10 @@ from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import Unit
 from gongjian.organizations.services import boundaries_import
 
-# Degrees of latitude from the centre to a corner: a community about 780 m (its compounds lie within
-# 0.0035° of its centre: gongjian/demo/city.py), a compound about 110 m (its problems within 0.0008°
-# of its centre: gongjian/demo/inspections.py).
-RADIUS = {UnitLevel.COMMUNITY: 0.007, UnitLevel.COMPOUND: 0.001}
+# Degrees of latitude from the centre to a corner: a community about 610 m (the honeycomb's cells
+# are 0.0125° apart and its compounds lie within 0.0026° of its centre: gongjian/demo/city.py), a
+# compound about 90 m (its problems within 0.0008° of its centre: gongjian/demo/inspections.py).
+RADIUS = {UnitLevel.COMMUNITY: 0.0055, UnitLevel.COMPOUND: 0.0008}
 
 
 def demo_boundaries() -> dict:

@@ -73,6 +73,7 @@ def test_the_map_finds_problems_on_boundaries_without_a_tile_server(live_server,
     clusters = page.locator(".map-cluster:visible")
     assert clusters.count() >= 1
     assert page.locator(".map-cluster-overdue").count() >= 1  # coloured by the worst inside
+    page.wait_for_timeout(500)  # the clusters' fade-in
     page.screenshot(path=str(SCREENSHOTS / f"map-{device}.png"))
     box = element.bounding_box()
     assert box["width"] <= VIEWPORTS[device]["viewport"]["width"] and box["height"] >= 360
