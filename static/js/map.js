@@ -14,6 +14,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (config.tileUrl) L.tileLayer(config.tileUrl, tileOptions).addTo(map);
   if (config.overlayUrl) L.tileLayer(config.overlayUrl, { ...tileOptions, attribution: "" }).addTo(map);
 
+  // Unit names lie under the problems' pins and clusters (markers: 600), above the outlines (400).
+  map.createPane("unit-labels").classList.add("map-label-pane");
   // Which unit names show depends on the zoom (map.css): streets first, compounds when close.
   const showZoom = () => { element.dataset.zoom = String(Math.round(map.getZoom())); };
   map.on("zoomend", showZoom);
@@ -87,6 +89,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       layer.bindTooltip(f.properties.name, {
         permanent: true,
         direction: "center",
+        pane: "unit-labels",
         className: `map-label map-label-${f.properties.level}`,
       });
     },
