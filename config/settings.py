@@ -11,6 +11,7 @@ from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str, load_dotenv
+from config.maptiles import tile_origins
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -248,11 +249,25 @@ RELAPSE_DISTANCE_METERS = env_int("RELAPSE_DISTANCE_METERS", 50)
 # The same reporter reporting the same unit, category and photo (SHA-256) again within this many
 # minutes is told it was already reported (a double tap or a retried upload), not recorded twice.
 PROBLEM_DUPLICATE_WINDOW_MINUTES = env_int("PROBLEM_DUPLICATE_WINDOW_MINUTES", 10)
-# Map tiles: a URL template like https://tiles.example/{z}/{x}/{y}.png on the intranet. Empty:
-# markers on a plain background (no outside tile server is ever contacted).
+# Map tiles (docs/map.md, docs/deployment.md): a Leaflet URL template like
+# https://tiles.example/{z}/{x}/{y}.png on the intranet, or the city's 天地图 with its key. Empty:
+# boundaries and markers on a plain background (no outside tile server is ever contacted).
+# MAP_TILE_OVERLAY_URL: a second, transparent layer drawn above (天地图's place names, cva_w).
+# {s} in a host is replaced by MAP_TILE_SUBDOMAINS; the tile hosts are added to the CSP's img-src.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_OVERLAY_URL = env_str("MAP_TILE_OVERLAY_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+MAP_TILE_MAX_ZOOM = env_int("MAP_TILE_MAX_ZOOM", 18)
+MAP_TILE_SUBDOMAINS = env_list("MAP_TILE_SUBDOMAINS", [])
 MAP_CENTER = [float(x) for x in env_list("MAP_CENTER", ["29.30", "120.08"])]
+# At most this many problems (the most recent) and unit boundaries on the map at once.
+MAP_MAX_PROBLEMS = env_int("MAP_MAX_PROBLEMS", 3000)
+MAP_MAX_BOUNDARIES = env_int("MAP_MAX_BOUNDARIES", 3000)
+MAP_TILE_ORIGINS = list(
+    dict.fromkeys(
+        tile_origins(MAP_TILE_URL, MAP_TILE_SUBDOMAINS) + tile_origins(MAP_TILE_OVERLAY_URL, MAP_TILE_SUBDOMAINS)
+    )
+)
 # Request bodies (gongjian/core/middleware.py, gongjian/api/parsers.py): a whole request larger than
 # UPLOAD_MAX_MB is refused with 413 before it is read; form fields and JSON are read into memory up
 # to FORM_MAX_MB; an uploaded file larger than FILE_UPLOAD_MAX_MEMORY_SIZE streams to a temporary
@@ -354,7 +369,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MAP_TILE_ORIGINS],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -36,18 +36,41 @@ def _coordinate(rng: random.Random, base: float, spread: float) -> Decimal:
     return Decimal(f"{base + rng.uniform(-spread, spread):.6f}")
 
 
-def _unit(code: str, name: str, level: str, parent: Unit | None, rng: random.Random) -> Unit:
+# Where the demo's units lie: communities on a honeycomb, one row of five per street (so their
+# outlines, gongjian/demo/boundaries.py, tile the city without overlapping), a street and a
+# district at the middle of theirs, and each compound near its community's centre, inside its
+# outline. Degrees of latitude; a degree of longitude is shorter here (× 1.15).
+ROW_STEP, COLUMN_STEP = 0.0125, 0.0145
+COMPOUND_SPREAD = 0.0026
+
+
+def _cell(row: int, column: float) -> tuple[float, float]:
+    return 29.30 + (2.5 - row) * ROW_STEP, 120.08 + (column - 2) * COLUMN_STEP + (row % 2) * COLUMN_STEP / 2
+
+
+def _unit(
+    code: str,
+    name: str,
+    level: str,
+    parent: Unit | None,
+    rng: random.Random,
+    at: tuple[float, float] | None = None,
+) -> Unit:
     existing = Unit.objects.filter(code=code).first()
     if existing is not None:
         return existing
+    lat, lng = at or (29.30, 120.08)
+    spread = COMPOUND_SPREAD if level == UnitLevel.COMPOUND else 0.0
+    if level == UnitLevel.COMPOUND and parent is not None and parent.latitude is not None:
+        lat, lng = float(parent.latitude), float(parent.longitude)
     return unit_create(
         actor=None,
         code=code,
         name=name,
         level=level,
         parent=parent,
-        latitude=_coordinate(rng, 29.30, 0.08),
-        longitude=_coordinate(rng, 120.08, 0.10),
+        latitude=_coordinate(rng, lat, spread),
+        longitude=_coordinate(rng, lng, spread * 1.15),
     )
 
 
@@ -59,10 +82,14 @@ def _build_tree(rng: random.Random) -> dict[str, list[Unit]]:
     street_names = iter(names.STREETS)
     community_words = iter(names.COMMUNITY_WORDS)
     compound_index = 0
-    for district_name, district_suffix in names.DISTRICTS:
-        district = _unit(CITY_CODE[:4] + district_suffix, district_name, UnitLevel.DISTRICT, city, rng)
+    for district_no, (district_name, district_suffix) in enumerate(names.DISTRICTS):
+        district_at = _cell(district_no * 3 + 1, 2)
+        district = _unit(CITY_CODE[:4] + district_suffix, district_name, UnitLevel.DISTRICT, city, rng, district_at)
         for street_no in range(1, 4):
-            street = _unit(f"{district.code}{street_no:03d}", next(street_names), UnitLevel.STREET, district, rng)
+            row = len(streets)
+            street = _unit(
+                f"{district.code}{street_no:03d}", next(street_names), UnitLevel.STREET, district, rng, _cell(row, 2)
+            )
             streets.append(street)
             for community_no in range(1, COMMUNITIES_PER_STREET + 1):
                 community = _unit(
@@ -71,6 +98,7 @@ def _build_tree(rng: random.Random) -> dict[str, list[Unit]]:
                     UnitLevel.COMMUNITY,
                     street,
                     rng,
+                    _cell(row, community_no - 1),
                 )
                 communities.append(community)
                 for compound_no in range(1, COMPOUNDS_PER_COMMUNITY + 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
@@ -21,6 +22,7 @@ from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.inspections import selectors, services
 from gongjian.inspections.choices import PointType, ProblemStatus, Severity
 from gongjian.inspections.filters import ProblemFilterForm, StatsFilterForm
+from gongjian.inspections.mapping import problem_features, still_worked_on_unless
 from gongjian.inspections.models import Category, Problem, ProblemPhoto
 
 
@@ -395,6 +397,34 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=False, methods=["get"])
     def stats(self, request):
         return Response(stats_payload(request))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=ProblemStatus.values, description="default: open and submitted"),
+            OpenApiParameter("category", str, description="category code"),
+            OpenApiParameter("unit", int, description="unit id; its whole subtree"),
+            OpenApiParameter("overdue", bool),
+            OpenApiParameter("found_after", str, description="YYYY-MM-DD"),
+            OpenApiParameter("found_before", str, description="YYYY-MM-DD"),
+        ],
+        responses=inline_serializer(
+            "ProblemMap",
+            {
+                "type": serializers.CharField(),
+                "features": serializers.ListField(child=serializers.DictField()),
+                "total": serializers.IntegerField(),
+                "shown": serializers.IntegerField(),
+                "unplaced": serializers.IntegerField(),
+                "truncated": serializers.BooleanField(),
+                "message": serializers.CharField(required=False),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="map", pagination_class=None)
+    def map(self, request):
+        """The filtered problems with a position as a GeoJSON FeatureCollection, capped (docs/map.md)."""
+        problems = still_worked_on_unless(self.get_queryset(), status=request.query_params.get("status", ""))
+        return Response(problem_features(problems=problems, limit=settings.MAP_MAX_PROBLEMS))
 
 
 def stats_payload(request) -> dict:

@@ -403,22 +403,3 @@ def _rates_by(groups: list[dict], fields: list[str], column: str) -> list[dict]:
         for unit_id, counts in sums.items()
     ]
     return sorted(result, key=lambda r: (-r["found"], r["name"]))
-
-
-def map_points(*, problems: QuerySet[Problem], limit: int = 2000) -> list[dict]:
-    rows = problems.filter(latitude__isnull=False).values(
-        "id", "number", "latitude", "longitude", "status", "category__name", "deadline"
-    )[:limit]
-    now = timezone.now()
-    return [
-        {
-            "id": r["id"],
-            "number": r["number"],
-            "lat": float(r["latitude"]),
-            "lng": float(r["longitude"]),
-            "status": r["status"],
-            "category": r["category__name"],
-            "overdue": r["status"] == ProblemStatus.OPEN and r["deadline"] < now,
-        }
-        for r in rows
-    ]

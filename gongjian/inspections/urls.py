@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongjian.inspections import views
+from gongjian.inspections import map_views, views
 
 app_name = "problems"
 urlpatterns = [
@@ -8,8 +8,9 @@ urlpatterns = [
     path("export.xlsx", views.problem_export, name="export"),
     path("queue/", views.work_queue, name="queue"),
     path("report/", views.problem_report, name="report"),
-    path("map/", views.problem_map, name="map"),
-    path("map/map.json", views.problem_map_data, name="map-data"),
+    path("map/", map_views.problem_map, name="map"),
+    path("map/map.json", map_views.problem_map_data, name="map-data"),
+    path("map/boundaries.json", map_views.boundary_data, name="map-boundaries"),
     path("stats/", views.problem_stats, name="stats"),
     path("rounds/", views.inspection_list, name="rounds"),
     path("rounds/new/", views.inspection_create, name="round-create"),

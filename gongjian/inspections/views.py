@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,7 +22,6 @@ from gongjian.core.filtering import apply_filter
 from gongjian.core.jobs.exports import INVALID_QUERY, export_response
 from gongjian.core.jobs.runner import JobRefused
 from gongjian.inspections import indicators, selectors, services
-from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.exporters import ProblemExcelExporter
 from gongjian.inspections.filters import ProblemFilterForm, StatsFilterForm
 from gongjian.inspections.forms import (
@@ -54,7 +51,7 @@ def _apply_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _filtered(request):
+def filtered_problems(request):
     """The list's filter form and the rows it selects (the list, export and map share it)."""
     actor = actor_for(request.user)
     _require(actor, Perm.PROBLEM_VIEW)
@@ -63,7 +60,7 @@ def _filtered(request):
 
 @login_required
 def problem_list(request):
-    form, problems = _filtered(request)
+    form, problems = filtered_problems(request)
     if problems is None:
         return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
     query = request.GET.copy()
@@ -84,7 +81,7 @@ def problem_list(request):
 
 @login_required
 def problem_export(request):
-    form, problems = _filtered(request)
+    form, problems = filtered_problems(request)
     if problems is None:
         return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
     filters = describe_filters(form)
@@ -99,7 +96,7 @@ def problem_export(request):
 
 def problem_export_build(request):
     """The export as a background job makes it (gongjian.core.jobs.exports)."""
-    form, problems = _filtered(request)
+    form, problems = filtered_problems(request)
     if problems is None:
         raise JobRefused(INVALID_QUERY)
     return ProblemExcelExporter(problems, filters=describe_filters(form)).render()
@@ -293,34 +290,6 @@ def photo(request, pk: int, kind: str):
     if kind not in ("full", "thumb"):
         raise Http404
     return private_image_response(selectors.photo_get(actor=actor_for(request.user), photo_id=pk), kind)
-
-
-@login_required
-def problem_map(request):
-    form, _problems = _filtered(request)
-    return render(
-        request,
-        "inspections/map.html",
-        {
-            "form": form,
-            "map_config": {
-                "tileUrl": settings.MAP_TILE_URL,
-                "attribution": settings.MAP_TILE_ATTRIBUTION,
-                "center": settings.MAP_CENTER,
-                "dataUrl": reverse("problems:map-data") + (f"?{request.GET.urlencode()}" if request.GET else ""),
-            },
-        },
-    )
-
-
-@login_required
-def problem_map_data(request):
-    form, problems = _filtered(request)
-    if problems is None:
-        return JsonResponse({"detail": _("The filter could not be understood.")}, status=400)
-    if not request.GET.get("status"):
-        problems = problems.exclude(status__in=[ProblemStatus.CLOSED, ProblemStatus.VOID])
-    return JsonResponse({"points": selectors.map_points(problems=problems)})
 
 
 @login_required

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.models import TimeStampedModel
+from gongjian.organizations.boundaries import geometry_errors
 from gongjian.organizations.choices import CobuildKind, UnitLevel
 from gongjian.organizations.rules import level_may_hold
 
@@ -122,3 +123,25 @@ class Pairing(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.cobuild_unit} ↔ {self.community}"
+
+
+class UnitBoundary(TimeStampedModel):
+    """A unit's boundary on the map: a GeoJSON Polygon or MultiPolygon in WGS 84 ``[lng, lat]``
+    (checked by ``gongjian.organizations.boundaries``; imported with ``manage.py import_boundaries``
+    or on the city office's upload page)."""
+
+    unit = models.OneToOneField(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="boundary")
+    geometry = models.JSONField(_("boundary (GeoJSON)"))
+    vertex_count = models.PositiveIntegerField(_("positions"), default=0)
+
+    class Meta:
+        verbose_name = _("unit boundary")
+        verbose_name_plural = _("unit boundaries")
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+    def clean(self) -> None:
+        errors = geometry_errors(self.geometry)
+        if errors:
+            raise ValidationError({"geometry": errors})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from gongjian.accounts.access import Actor, Perm, get_scoped_or_404, restrict
-from gongjian.organizations.models import CobuildUnit, Pairing, Unit
+from gongjian.organizations.models import CobuildUnit, Pairing, Unit, UnitBoundary
 from gongjian.organizations.tree import ancestors
 
 
@@ -56,3 +56,27 @@ def unit_pairings(*, actor: Actor, unit: Unit) -> QuerySet[Pairing]:
 def cobuild_units_of(*, actor: Actor) -> QuerySet[CobuildUnit]:
     ids = {g.cobuild_unit_id for g in actor.grants if g.cobuild_unit_id}
     return CobuildUnit.objects.filter(id__in=ids).order_by("name")
+
+
+def boundary_features(*, actor: Actor, limit: int = 2000) -> tuple[list[dict], int]:
+    """The boundaries of the units the actor sees as GeoJSON Features (at most ``limit``, in
+    code order), and how many there are in all."""
+    boundaries = restrict(UnitBoundary.objects.all(), actor, Perm.UNIT_VIEW, unit_field="unit")
+    total = boundaries.count()
+    rows = boundaries.order_by("unit__code").values("unit_id", "unit__code", "unit__name", "unit__level", "geometry")[
+        :limit
+    ]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": row["geometry"],
+            "properties": {
+                "unit": row["unit_id"],
+                "code": row["unit__code"],
+                "name": row["unit__name"],
+                "level": row["unit__level"],
+            },
+        }
+        for row in rows
+    ]
+    return features, total

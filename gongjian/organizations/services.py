@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.core.audit import audit_record, model_changes, snapshot
+from gongjian.organizations.boundaries import PlannedBoundary, capped
 from gongjian.organizations.divisions import PlannedUnit
-from gongjian.organizations.models import CobuildUnit, Pairing, Unit
+from gongjian.organizations.models import CobuildUnit, Pairing, Unit, UnitBoundary
 from gongjian.organizations.signals import announce_move
 
 _UNIT_FIELDS = ["code", "name", "level", "parent", "latitude", "longitude"]
@@ -114,3 +120,66 @@ def units_import(*, actor, planned: list[PlannedUnit]) -> UnitsImported:
         else:
             summary.unchanged += 1
     return summary
+
+
+# --- boundaries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoundaryImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _geometry_digest(geometry: dict) -> str:
+    return hashlib.sha256(json.dumps(geometry, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+
+
+@transaction.atomic
+def boundaries_import(*, actor, planned: list[PlannedBoundary]) -> BoundaryImportSummary:
+    """Set the boundaries of the units the features name (matched on their codes). Every feature
+    must name a unit the actor may change (None: the system, from a command); otherwise
+    ValidationError lists each one and nothing is changed. Each boundary set is audited."""
+    codes = {code for plan in planned for code in plan.codes}
+    units = Unit.objects.filter(code__in=codes)
+    if actor is not None:
+        units = restrict(units, actor_for(actor), Perm.UNIT_CHANGE, unit_field="id")
+    by_code = {unit.code: unit for unit in units}
+    matched, errors = [], []
+    for plan in planned:
+        unit = next((by_code[code] for code in plan.codes if code in by_code), None)
+        if unit is None:
+            errors.append(
+                _("Feature %(number)d (%(code)s): no unit with this code that you may change.")
+                % {"number": plan.number, "code": plan.label}
+            )
+        else:
+            matched.append((plan, unit))
+    if errors:
+        raise ValidationError(capped(errors))
+    existing = {b.unit_id: b for b in UnitBoundary.objects.filter(unit__in=[unit for _plan, unit in matched])}
+    created = updated = unchanged = 0
+    for plan, unit in matched:
+        boundary = existing.get(unit.id)
+        before = {"digest": _geometry_digest(boundary.geometry), "positions": boundary.vertex_count} if boundary else {}
+        if boundary is not None and boundary.geometry == plan.geometry:
+            unchanged += 1
+            continue
+        if boundary is None:
+            boundary = UnitBoundary(unit=unit)
+            created += 1
+        else:
+            updated += 1
+        boundary.geometry = plan.geometry
+        boundary.vertex_count = sum(len(ring) for ring in _rings(plan.geometry))
+        boundary.full_clean()
+        boundary.save()
+        after = {"digest": _geometry_digest(boundary.geometry), "positions": boundary.vertex_count}
+        audit_record(actor=actor, action="unit.boundary_set", target=unit, changes=model_changes(before, after))
+    return BoundaryImportSummary(created=created, updated=updated, unchanged=unchanged)
+
+
+def _rings(geometry: dict) -> list:
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [ring for polygon in polygons for ring in polygon]

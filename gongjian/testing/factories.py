@@ -66,3 +66,19 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 def user_with_role(role: str, *, unit: Unit | None = None, cobuild_unit: CobuildUnit | None = None, **kw) -> User:
     membership = MembershipFactory(role=role, unit=unit, cobuild_unit=cobuild_unit, user=UserFactory(**kw))
     return membership.user
+
+
+class UnitBoundaryFactory(factory.django.DjangoModelFactory):
+    """A unit's boundary: a small triangle near (29.3, 120.08) unless ``geometry`` is given."""
+
+    class Meta:
+        model = "organizations.UnitBoundary"
+
+    unit = factory.SubFactory(UnitFactory)
+    geometry = factory.LazyFunction(
+        lambda: {
+            "type": "Polygon",
+            "coordinates": [[[120.078, 29.298], [120.082, 29.298], [120.082, 29.302], [120.078, 29.298]]],
+        }
+    )
+    vertex_count = 4

@@ -4,6 +4,7 @@ from django.utils import translation
 from gongjian.archives.models import Evidence
 from gongjian.demo.archives import build_demo_archives
 from gongjian.demo.assessments import build_demo_assessments
+from gongjian.demo.boundaries import build_demo_boundaries
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.demo.participation import build_demo_participation
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             + ", ".join(f"{level} {n}" for level, n in sorted(counts.items()))
             + f", co-construction units {CobuildUnit.objects.count()}"
         )
+        self.stdout.write(f"Unit boundaries: {build_demo_boundaries()} drawn now (communities and compounds)")
         created = build_demo_inspections()
         self.stdout.write(f"Problems: {Problem.objects.count()} ({created} created now)")
         published = build_demo_assessments(months=demo_months())
