@@ -109,7 +109,13 @@ def problem_export_build(request):
 def work_queue(request):
     actor = actor_for(request.user)
     _require(actor, Perm.PROBLEM_VIEW)
-    return render(request, "inspections/work_queue.html", {"queue": selectors.work_queue(actor=actor)})
+    from gongjian.participation.selectors import activities_overdue
+
+    return render(
+        request,
+        "inspections/work_queue.html",
+        {"queue": selectors.work_queue(actor=actor), "overdue_activities": activities_overdue(actor)[:50]},
+    )
 
 
 @login_required

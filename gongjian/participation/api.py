@@ -11,20 +11,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from gongjian.accounts.access import Perm, actor_for
+from gongjian.accounts.throttles import client_ip
 from gongjian.api.errors import form_errors
 from gongjian.api.parsers import BoundedJSONParser
-from gongjian.core.errors import NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.privacy import NoStoreMixin
 from gongjian.organizations.models import CobuildUnit, Pairing
 from gongjian.participation import selectors, services
 from gongjian.participation.choices import ActivityStatus, PartyStatus
 from gongjian.participation.filters import ActivityFilterForm, VolunteerFilterForm
 from gongjian.participation.models import Activity, ActivityType
+
+
+class StaleOrRefused(APIException):
+    """409: the record changed since the client read it (send the ``version`` you saw), or its
+    state does not allow this (e.g. holding a cancelled activity)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 def _call(service, **kwargs):
@@ -34,6 +44,8 @@ def _call(service, **kwargs):
         raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     except NotPermitted as exc:
         raise PermissionDenied(str(exc.message))
+    except Conflict as exc:
+        raise StaleOrRefused(str(exc.message)) from None
 
 
 # --- co-construction units and pairings -----------------------------------------------------------
@@ -159,7 +171,8 @@ class PairingViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class VolunteerSerializer(serializers.Serializer):
-    """Phone and ID number are masked unless the caller may see them (then the view is audited)."""
+    """Phone and ID number are masked for every role (``revealed`` is true on the caller's own
+    record only); ``POST /volunteers/{id}/reveal/`` shows one record's numbers on purpose."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -186,6 +199,16 @@ class VolunteerCreateSerializer(serializers.Serializer):
     work_unit = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     skills = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     availability = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class RevealRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="why the full numbers are needed (audited)")
+
+
+class RevealSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    phone = serializers.CharField()
+    id_number = serializers.CharField(help_text="empty when none was registered")
 
 
 class VolunteerViewSet(NoStoreMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -221,6 +244,25 @@ class VolunteerViewSet(NoStoreMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def retrieve(self, request, *args, **kwargs):
         volunteer = selectors.volunteer_get(actor=actor_for(request.user), volunteer_id=kwargs["pk"])
         return Response(VolunteerSerializer(self._rows([volunteer], "api_detail")[0]).data)
+
+    @extend_schema(request=RevealRequestSerializer, responses={200: RevealSerializer})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """One volunteer's phone and ID number in full, for a person who may see personal data at
+        the volunteer's community, with a reason; audited with the caller's address and browser.
+        Out of the caller's places: 404; in them without the right: 403. Never cached."""
+        volunteer = selectors.volunteer_get(actor=actor_for(request.user), volunteer_id=pk)
+        payload = RevealRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        revealed = _call(
+            services.volunteer_reveal,
+            user=request.user,
+            volunteer=volunteer,
+            reason=payload.validated_data["reason"],
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        return Response(RevealSerializer({"id": volunteer.pk, **revealed.__dict__}).data)
 
     @extend_schema(request=VolunteerCreateSerializer, responses={201: VolunteerSerializer})
     def create(self, request):
@@ -263,7 +305,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     volunteer_count = serializers.IntegerField()
     photo_count = serializers.IntegerField()
     hour_total = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
-    status = serializers.CharField(help_text="planned or held")
+    status = serializers.CharField(help_text="planned, held, archived or cancelled")
 
     class Meta:
         model = Activity
@@ -273,6 +315,10 @@ class ActivitySerializer(serializers.ModelSerializer):
             "type",
             "type_name",
             "status",
+            "version",
+            "held_on",
+            "attendance",
+            "cancel_reason",
             "community",
             "community_name",
             "organiser",
@@ -298,6 +344,35 @@ class ActivityCreateSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     units = ActivityUnitSerializer(many=True, required=False, default=list)
     volunteers = ActivityVolunteerSerializer(many=True, required=False, default=list)
+
+
+class ActivityHoldSerializer(serializers.Serializer):
+    held_on = serializers.DateField()
+    attendance = serializers.IntegerField(min_value=1, max_value=100_000)
+    summary = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    volunteers = ActivityVolunteerSerializer(many=True, required=False, default=list)
+    version = serializers.IntegerField(min_value=1, help_text="the version you read; 409 when it changed")
+
+
+class ActivityCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+    version = serializers.IntegerField(min_value=1, help_text="the version you read; 409 when it changed")
+
+
+class ActivityArchiveSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text="the version you read; 409 when it changed")
+
+
+def _volunteer_hours(actor, items) -> list:
+    volunteers = []
+    for item in items:
+        try:
+            volunteer = selectors.volunteer_get(actor=actor, volunteer_id=item["volunteer"])
+        except Http404:
+            # Out of scope (another community or another city) looks like "unknown".
+            raise ValidationError({"volunteers": [_("Unknown volunteer %(id)s.") % {"id": item["volunteer"]}]})
+        volunteers.append(services.VolunteerHours(volunteer, item["hours"]))
+    return volunteers
 
 
 class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -352,14 +427,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             if cobuild is None:
                 raise ValidationError({"units": [_("Unknown co-construction unit.")]})
             units.append(services.UnitAttendance(cobuild, item["attendees"], item["head_attended"]))
-        volunteers = []
-        for item in data["volunteers"]:
-            try:
-                volunteer = selectors.volunteer_get(actor=actor, volunteer_id=item["volunteer"])
-            except Http404:
-                # Out of scope (another community or another city) looks like "unknown".
-                raise ValidationError({"volunteers": [_("Unknown volunteer %(id)s.") % {"id": item["volunteer"]}]})
-            volunteers.append(services.VolunteerHours(volunteer, item["hours"]))
+        volunteers = _volunteer_hours(actor, data["volunteers"])
         activity = _call(
             services.activity_record,
             user=request.user,
@@ -379,6 +447,36 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             status=status.HTTP_201_CREATED,
         )
 
+    def _transition(self, request, pk, payload_class, service, **extra):
+        actor = actor_for(request.user)
+        activity = selectors.activity_get(actor=actor, activity_id=pk)
+        payload = payload_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        if "volunteers" in data:
+            data["volunteers"] = _volunteer_hours(actor, data["volunteers"])
+        _call(service, user=request.user, activity=activity, **data, **extra)
+        return Response(ActivitySerializer(selectors.activity_list(actor=actor).get(pk=activity.pk)).data)
+
+    @extend_schema(request=ActivityHoldSerializer, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        """A planned activity took place: the day, attendance and volunteers' hours (photos with
+        captions are added on the activity's page). 409 when not planned or the version is stale."""
+        return self._transition(request, pk, ActivityHoldSerializer, services.activity_hold)
+
+    @extend_schema(request=ActivityCancelSerializer, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Call off a planned activity with a reason. 409 when not planned or the version is stale."""
+        return self._transition(request, pk, ActivityCancelSerializer, services.activity_cancel)
+
+    @extend_schema(request=ActivityArchiveSerializer, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        """File a held activity. 409 when not held or the version is stale."""
+        return self._transition(request, pk, ActivityArchiveSerializer, services.activity_archive)
+
 
 # --- teams and frontage duties ----------------------------------------------------------------------
 
@@ -391,7 +489,10 @@ class TeamMemberSerializer(serializers.Serializer):
     schedule = serializers.CharField()
 
     def get_phone(self, member) -> str:
-        return _shown(self.context, member.team.community_id, member.volunteer.phone)
+        # Team members are volunteers: masked for every role, like every volunteer list.
+        from gongjian.participation.privacy import mask_phone
+
+        return mask_phone(member.volunteer.phone)
 
 
 class TeamSerializer(serializers.Serializer):
@@ -464,7 +565,7 @@ class TeamViewSet(_MaskedListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = TeamSerializer
 
     def audited(self, teams) -> dict:
-        return {"volunteer_ids": [m.volunteer_id for team in teams for m in team.members.all()]}
+        return {}  # members' phones are masked: nothing shown in full
 
     def get_queryset(self):
         from django.db.models import Prefetch

@@ -6,7 +6,14 @@ The package is split along its seams (``activities``, ``imports``, ``pairings``,
 name the old single module offered is re-exported here."""
 
 from gongjian.participation.services._common import _require_at, city_of
-from gongjian.participation.services.activities import UnitAttendance, VolunteerHours, activity_record
+from gongjian.participation.services.activities import (
+    UnitAttendance,
+    VolunteerHours,
+    activity_record,
+    check_captions,
+    check_volunteer_hours,
+    save_photos,
+)
 from gongjian.participation.services.imports import (
     PurgeResult,
     check_rows,
@@ -17,6 +24,7 @@ from gongjian.participation.services.imports import (
     imports_purge,
     volunteers_bulk_save,
 )
+from gongjian.participation.services.lifecycle import activity_archive, activity_cancel, activity_hold
 from gongjian.participation.services.pairings import (
     leader_change,
     obligation_add,
@@ -34,16 +42,20 @@ from gongjian.participation.services.rosters import (
     team_member_add,
 )
 from gongjian.participation.services.volunteers import (
+    Revealed,
     VolunteerData,
     clean_volunteer,
     personal_data_view_record,
     volunteer_register,
+    volunteer_reveal,
     volunteer_review,
     volunteer_sanction_add,
     volunteer_sign_up,
 )
 
 __all__ = [
+    "Revealed",
+    "volunteer_reveal",
     "FRONTAGE_CATEGORY",
     "PurgeResult",
     "UnitAttendance",
@@ -51,8 +63,13 @@ __all__ = [
     "VolunteerHours",
     "_clean_contact",
     "_require_at",
+    "activity_archive",
+    "activity_cancel",
+    "activity_hold",
     "activity_record",
+    "check_captions",
     "check_rows",
+    "check_volunteer_hours",
     "city_of",
     "clean_volunteer",
     "duty_shift_record",
@@ -68,6 +85,7 @@ __all__ = [
     "obligation_record_add",
     "pairing_letter_set",
     "personal_data_view_record",
+    "save_photos",
     "stairwell_head_set",
     "team_member_add",
     "theme_set",

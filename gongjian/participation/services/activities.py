@@ -19,7 +19,7 @@ from gongjian.accounts.access import Perm
 from gongjian.core.audit import audit_record
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit
-from gongjian.participation.choices import ActivityStatus, VolunteerStatus
+from gongjian.participation.choices import RECORDABLE_STATUSES, ActivityStatus, VolunteerStatus
 from gongjian.participation.models import (
     Activity,
     ActivityPhoto,
@@ -53,6 +53,47 @@ def _paired(community_id: int, day: datetime.date):
     )
 
 
+def check_volunteer_hours(volunteers: Sequence[VolunteerHours], city: int | None, errors: dict[str, str]) -> None:
+    """Registered volunteers of the activity's city, each once, with 0 < hours ≤ 24."""
+    seen = set()
+    cities = {cid: city_of(cid) for cid in {s.volunteer.community_id for s in volunteers}}
+    for service in volunteers:
+        v = service.volunteer
+        if v.status != VolunteerStatus.ACTIVE:
+            errors["volunteers"] = _("%(name)s is not a registered volunteer.") % {"name": v.name}
+        elif cities[v.community_id] != city:
+            errors["volunteers"] = _("%(name)s is a volunteer of another city.") % {"name": v.name}
+        elif not (Decimal("0") < service.hours <= Decimal("24")):
+            errors["volunteers"] = _("Hours must be more than 0 and at most 24.")
+        elif v.pk in seen:
+            errors["volunteers"] = _("%(name)s is listed twice.") % {"name": v.name}
+        seen.add(v.pk)
+
+
+def check_captions(photos: Sequence[tuple[bytes, str]], errors: dict[str, str]) -> None:
+    if any(not caption.strip() for _data, caption in photos):
+        errors["photos"] = _("Every photo needs a caption saying what it shows.")
+
+
+def save_photos(activity: Activity, processed, captions: Sequence[str], user, written: list[str]) -> None:
+    """Store processed photos with their captions; ``written`` collects the file names so the
+    caller can delete them when its transaction fails."""
+    for photo, caption in zip(processed, captions, strict=True):
+        record = ActivityPhoto(
+            activity=activity,
+            sha256=photo.sha256,
+            caption=caption.strip()[:200],
+            width=photo.width,
+            height=photo.height,
+            uploaded_by=user,
+        )
+        record.file.save("activity.jpg", ContentFile(photo.content), save=False)
+        written.append(record.file.name)
+        record.thumbnail.save("activity-thumb.jpg", ContentFile(photo.thumbnail), save=False)
+        written.append(record.thumbnail.name)
+        record.save()
+
+
 def activity_record(
     *,
     user,
@@ -83,8 +124,8 @@ def activity_record(
         errors["title"] = _("Give the activity a title.")
     if not place.strip():
         errors["place"] = _("Say where the activity takes place.")
-    if status not in ActivityStatus.values:
-        errors["status"] = _("Unknown status.")
+    if status not in RECORDABLE_STATUSES:
+        errors["status"] = _("An activity is recorded as planned or as held.")
     if status == ActivityStatus.HELD and starts_at > now:
         errors["starts_at"] = _("A held activity cannot be in the future.")
     if not type.is_active:
@@ -99,23 +140,10 @@ def activity_record(
             errors["units"] = _("%(unit)s is not paired with this community.") % {"unit": attendance.cobuild_unit}
     if len({a.cobuild_unit.pk for a in units}) != len(units):
         errors["units"] = _("A unit is listed twice.")
-    seen = set()
-    cities = {cid: city_of(cid) for cid in {s.volunteer.community_id for s in volunteers}}
-    for service in volunteers:
-        v = service.volunteer
-        if v.status != VolunteerStatus.ACTIVE:
-            errors["volunteers"] = _("%(name)s is not a registered volunteer.") % {"name": v.name}
-        elif cities[v.community_id] != city:
-            errors["volunteers"] = _("%(name)s is a volunteer of another city.") % {"name": v.name}
-        elif not (Decimal("0") < service.hours <= Decimal("24")):
-            errors["volunteers"] = _("Hours must be more than 0 and at most 24.")
-        elif v.pk in seen:
-            errors["volunteers"] = _("%(name)s is listed twice.") % {"name": v.name}
-        seen.add(v.pk)
+    check_volunteer_hours(volunteers, city, errors)
     if theme is not None and theme.month != day.replace(day=1):
         errors["theme"] = _("The theme belongs to another month.")
-    if any(not caption.strip() for _data, caption in photos):
-        errors["photos"] = _("Every photo needs a caption saying what it shows.")
+    check_captions(photos, errors)
     if errors:
         raise ValidationError(errors)
     processed = photos_process([data for data, _caption in photos]) if photos else []
@@ -134,6 +162,7 @@ def activity_record(
                 place=place.strip(),
                 summary=summary.strip(),
                 created_by=user,
+                held_on=day if status == ActivityStatus.HELD else None,
             )
             ActivityUnit.objects.bulk_create(
                 ActivityUnit(
@@ -147,20 +176,7 @@ def activity_record(
             ActivityVolunteer.objects.bulk_create(
                 ActivityVolunteer(activity=activity, volunteer=s.volunteer, hours=s.hours) for s in volunteers
             )
-            for photo, (_data, caption) in zip(processed, photos, strict=True):
-                record = ActivityPhoto(
-                    activity=activity,
-                    sha256=photo.sha256,
-                    caption=caption.strip()[:200],
-                    width=photo.width,
-                    height=photo.height,
-                    uploaded_by=user,
-                )
-                record.file.save("activity.jpg", ContentFile(photo.content), save=False)
-                written.append(record.file.name)
-                record.thumbnail.save("activity-thumb.jpg", ContentFile(photo.thumbnail), save=False)
-                written.append(record.thumbnail.name)
-                record.save()
+            save_photos(activity, processed, [caption for _data, caption in photos], user, written)
             audit_record(
                 actor=user,
                 action="activity.record",

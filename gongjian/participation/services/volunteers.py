@@ -259,3 +259,38 @@ def personal_data_view_record(
         changes[kind] = ids[:1000]
         changes["count"] += len(ids)
     audit_record(actor=user, action="volunteer.personal_data_view", target=user, changes=changes)
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """One volunteer's numbers in full, as revealed on purpose."""
+
+    phone: str
+    id_number: str
+
+
+REVEAL_REASON_MAX = 200
+
+
+def volunteer_reveal(*, user, volunteer: Volunteer, reason: str, ip: str = "", user_agent: str = "") -> Revealed:
+    """Show one volunteer's phone and ID number in full, on purpose: only for a person holding
+    ``Perm.PERSONAL_DATA_VIEW`` at the volunteer's community, with a reason, and audited — who
+    (the actor), whose (the volunteer), when (the event's time), where (address and browser)."""
+    _require_at(user, Perm.PERSONAL_DATA_VIEW, volunteer.community_id, "volunteer")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why you need the full numbers.")})
+    if len(reason) > REVEAL_REASON_MAX:
+        raise ValidationError({"reason": _("Longer than %(n)s characters.") % {"n": REVEAL_REASON_MAX}})
+    revealed = Revealed(
+        phone=volunteer.phone,
+        id_number=privacy.decrypt_id_number(volunteer.id_number_token) if volunteer.id_number_token else "",
+    )
+    audit_record(
+        actor=user,
+        action="volunteer.reveal",
+        target=volunteer,
+        note=reason,
+        changes={"ip": ip[:45], "user_agent": user_agent[:300], "fields": ["phone", "id_number"]},
+    )
+    return revealed

@@ -21,6 +21,7 @@ from gongjian.participation.views.imports import (
     import_template,
     volunteer_import,
 )
+from gongjian.participation.views.lifecycle import activity_archive, activity_cancel, activity_hold
 from gongjian.participation.views.pairings import pairing_detail, pairing_letter_file, pairing_list
 from gongjian.participation.views.rosters import community_roster, frontage_duty, frontage_pledge, team_communities
 from gongjian.participation.views.volunteers import (
@@ -30,17 +31,21 @@ from gongjian.participation.views.volunteers import (
     volunteer_export,
     volunteer_export_build,
     volunteer_list,
+    volunteer_reveal,
     volunteer_review,
     volunteer_sanction,
     volunteer_sign_up,
 )
 
 __all__ = [
+    "activity_archive",
     "activity_calendar",
+    "activity_cancel",
     "activity_create",
     "activity_detail",
     "activity_export",
     "activity_export_build",
+    "activity_hold",
     "activity_list",
     "activity_photo",
     "community_roster",
@@ -63,6 +68,7 @@ __all__ = [
     "volunteer_export_build",
     "volunteer_import",
     "volunteer_list",
+    "volunteer_reveal",
     "volunteer_review",
     "volunteer_sanction",
     "volunteer_sign_up",

@@ -1,4 +1,5 @@
-"""Activity pages: the list and its export, recording, an activity, its photos, the calendar and the diversity table."""
+"""Activity pages: the list and its export, recording, an activity, its photos, the calendar and
+the diversity table (holding, cancelling and archiving: ``lifecycle``)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ from gongjian.core.exporters import describe_filters, download_response, private
 from gongjian.core.filtering import apply_filter
 from gongjian.core.jobs.exports import INVALID_QUERY, export_response
 from gongjian.core.jobs.runner import JobRefused
-from gongjian.participation import selectors, services
+from gongjian.participation import lifecycle, selectors, services
 from gongjian.participation.choices import VolunteerStatus
 from gongjian.participation.exporters import ActivityExporter
 from gongjian.participation.filters import ActivityFilterForm, QuarterForm
 from gongjian.participation.forms import (
     ActivityForm,
 )
-from gongjian.participation.views._common import _apply_errors, _query, _require
+from gongjian.participation.views._common import _apply_errors, _perms, _query, _require
 
 # --- activities ---------------------------------------------------------------------------------
 
@@ -164,11 +165,16 @@ def activity_detail(request, pk: int):
     actor = actor_for(request.user)
     activity = selectors.activity_get(actor=actor, activity_id=pk)
     service = list(activity.volunteer_hours.select_related("volunteer").order_by("volunteer__name"))
+    can_manage = Perm.ACTIVITY_MANAGE in _perms(actor, activity.community_id)
     return render(
         request,
         "participation/activity_detail.html",
         {
             "activity": activity,
+            "actions": [str(a) for a in lifecycle.actions_from(activity.status)] if can_manage else [],
+            "overdue": lifecycle.is_overdue(
+                activity.status, timezone.localtime(activity.starts_at).date(), timezone.localdate()
+            ),
             "units": activity.units.select_related("cobuild_unit").order_by("cobuild_unit__name"),
             "service": service,
             "hour_total": sum((s.hours for s in service), Decimal("0")),

@@ -61,7 +61,6 @@ def community_roster(request, pk: int):
     if roster.revealed:
         services.personal_data_view_record(
             user=request.user,
-            volunteer_ids=[m.volunteer_id for _t, members in roster.teams for m, _p, _h in members],
             where="community_roster_export" if export else "community_roster",
             others={
                 "stairwell_heads": [h.pk for h, _p in roster.stairwell_heads],

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for
-from gongjian.accounts.throttles import sign_up_allowed
+from gongjian.accounts.throttles import client_ip, sign_up_allowed
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import describe_filters
 from gongjian.core.filtering import apply_filter
@@ -30,6 +30,7 @@ from gongjian.participation.exporters import VolunteerExporter
 from gongjian.participation.filters import VolunteerFilterForm
 from gongjian.participation.forms import (
     PublicSignUpForm,
+    RevealForm,
     ReviewForm,
     SanctionForm,
     VolunteerForm,
@@ -202,6 +203,8 @@ def volunteer_detail(request, pk: int):
             "sanctions": volunteer.sanctions.all(),
             "can_manage": can_manage,
             "can_review": can_manage and volunteer.status == VolunteerStatus.PENDING,
+            "can_reveal": not row.revealed and Perm.PERSONAL_DATA_VIEW in _perms(actor, volunteer.community_id),
+            "reveal_form": RevealForm(),
             "sanction_form": SanctionForm(initial={"date": timezone.localdate()}),
         },
     )
@@ -246,10 +249,44 @@ def volunteer_sanction(request, pk: int):
 @no_store
 def my_service(request):
     """A volunteer's own record and hours."""
-    volunteer = Volunteer.objects.filter(user=request.user).select_related("community").first()
+    # Their own numbers in full (``with_reveal``): nobody else's record is reachable here.
+    own = Volunteer.objects.filter(user=request.user).select_related("community__parent")
+    volunteer = selectors.with_reveal(own, actor_for(request.user)).first()
     context = {"volunteer": volunteer}
     if volunteer is not None:
         context["row"] = selectors.present_volunteer(volunteer)
         context["lines"], context["total"] = selectors.volunteer_service(volunteer=volunteer)
         context["sanctions"] = volunteer.sanctions.all()
     return render(request, "participation/my_service.html", context)
+
+
+@login_required
+@require_POST
+@no_store
+def volunteer_reveal(request, pk: int):
+    """One volunteer's full phone and ID number, on purpose: a POST with a reason by a person who
+    may see personal data at the volunteer's community (outside the actor's places: 404), audited
+    with the address and browser; the answer is never cached."""
+    actor = actor_for(request.user)
+    volunteer = selectors.volunteer_get(actor=actor, volunteer_id=pk)
+    if Perm.PERSONAL_DATA_VIEW not in _perms(actor, volunteer.community_id):
+        raise PermissionDenied
+    form = RevealForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        try:
+            revealed = services.volunteer_reveal(
+                user=request.user,
+                volunteer=volunteer,
+                reason=form.cleaned_data["reason"],
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return render(
+        request,
+        "participation/volunteer_reveal.html",
+        {"volunteer": volunteer, "form": form, "revealed": revealed},
+        status=200 if revealed else 400,
+    )
