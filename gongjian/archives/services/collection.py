@@ -292,7 +292,7 @@ def collect_from_activity(activity, *, actor=None, cache: dict | None = None) ->
         unit=activity.community,
         kind=EvidenceKind.ACTIVITY,
         title=activity.title,
-        date=timezone.localtime(activity.starts_at).date(),
+        date=activity.held_on or timezone.localtime(activity.starts_at).date(),
         text=f"{activity.place}\n{activity.summary}".strip(),
         files=files,
         author=activity.organiser,
