@@ -140,7 +140,9 @@ class ActivityHoldForm(BootstrapForm):
     hours (blank: did not serve) and up to three photos, each with its caption."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    held_on = forms.DateField(
+        label=_("Day it was held"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     attendance = forms.IntegerField(
         label=_("People attending"),
         min_value=1,
@@ -148,7 +150,7 @@ class ActivityHoldForm(BootstrapForm):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     summary = forms.CharField(
-        label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+        label=_("How it went"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
 
     def __init__(self, *args, volunteers, **kwargs):

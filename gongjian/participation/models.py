@@ -270,7 +270,7 @@ class Activity(TimeStampedModel):
     # What the lifecycle records (see ``lifecycle.py``): the day it was held and how many came,
     # or why it was cancelled. ``version`` grows with every transition: a page sends the version it
     # showed, and a stale one is refused instead of overwriting someone else's change.
-    held_on = models.DateField(_("held on"), null=True, blank=True)
+    held_on = models.DateField(_("day held"), null=True, blank=True)
     attendance = models.PositiveIntegerField(_("people attending"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)

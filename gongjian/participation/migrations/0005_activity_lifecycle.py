@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='activity',
             name='held_on',
-            field=models.DateField(blank=True, null=True, verbose_name='held on'),
+            field=models.DateField(blank=True, null=True, verbose_name='day held'),
         ),
         migrations.AddField(
             model_name='activity',
