@@ -51,12 +51,4 @@ class Migration(migrations.Migration):
             model_name='activity',
             index=models.Index(fields=['status', 'starts_at'], name='activity_status_time_idx'),
         ),
-        migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['held', 'archived']), _negated=True), ('held_on__isnull', False), _connector='OR'), name='activity_held_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'cancelled'), _negated=True), models.Q(('cancel_reason', ''), _negated=True), _connector='OR'), name='activity_cancelled_has_reason'),
-        ),
     ]

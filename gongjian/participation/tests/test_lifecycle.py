@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from gongjian.archives.tests.test_collection import template  # noqa: F401  (fixture)
@@ -157,7 +157,7 @@ def test_a_stale_page_cannot_overwrite_someone_elses_change(people, planned, hel
 @pytest.mark.django_db
 def test_a_cancelled_activity_cannot_be_held_even_with_the_right_version(people, planned, helper):
     services.activity_cancel(user=people.community_worker, activity=planned, reason="暴雨", version=1)
-    with pytest.raises(Conflict, match="planned"):
+    with translation.override("en"), pytest.raises(Conflict, match="Only a planned activity"):
         _hold(people, planned, helper, version=2)
 
 
