@@ -3,6 +3,7 @@ participation services and selectors, scoped and masked exactly like the pages."
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,6 +22,7 @@ from gongjian.accounts.throttles import client_ip
 from gongjian.api.errors import form_errors
 from gongjian.api.parsers import BoundedJSONParser
 from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.inputs import read_upload
 from gongjian.core.privacy import NoStoreMixin
 from gongjian.organizations.models import CobuildUnit, Pairing
 from gongjian.participation import selectors, services
@@ -354,6 +356,27 @@ class ActivityHoldSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text="the version you read; 409 when it changed")
 
 
+class ActivityHoldUploadSerializer(serializers.Serializer):
+    """The same as a form upload, with photos: ``volunteers`` is a JSON list of {volunteer, hours};
+    one ``captions`` entry per ``photos`` file, in the same order."""
+
+    held_on = serializers.DateField()
+    attendance = serializers.IntegerField(min_value=1, max_value=100_000)
+    summary = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    volunteers = serializers.CharField(
+        max_length=20_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text='e.g. [{"volunteer": 7, "hours": "2"}]',
+    )
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
+    captions = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list, max_length=10
+    )
+    version = serializers.IntegerField(min_value=1, help_text="the version you read; 409 when it changed")
+
+
 class ActivityCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
     version = serializers.IntegerField(min_value=1, help_text="the version you read; 409 when it changed")
@@ -447,23 +470,50 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             status=status.HTTP_201_CREATED,
         )
 
-    def _transition(self, request, pk, payload_class, service, **extra):
-        actor = actor_for(request.user)
-        activity = selectors.activity_get(actor=actor, activity_id=pk)
+    def _transition(self, request, pk, payload_class, service):
+        selectors.activity_get(actor=actor_for(request.user), activity_id=pk)  # 404 before 400
         payload = payload_class(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        if "volunteers" in data:
-            data["volunteers"] = _volunteer_hours(actor, data["volunteers"])
-        _call(service, user=request.user, activity=activity, **data, **extra)
+        return self._transition_with(request, pk, service, data, data.pop("volunteers", None))
+
+    def _transition_with(self, request, pk, service, data: dict, volunteer_items):
+        actor = actor_for(request.user)
+        activity = selectors.activity_get(actor=actor, activity_id=pk)
+        if volunteer_items is not None:
+            data["volunteers"] = _volunteer_hours(actor, volunteer_items)
+        _call(service, user=request.user, activity=activity, **data)
         return Response(ActivitySerializer(selectors.activity_list(actor=actor).get(pk=activity.pk)).data)
 
-    @extend_schema(request=ActivityHoldSerializer, responses={200: ActivitySerializer})
+    @extend_schema(
+        request={"application/json": ActivityHoldSerializer, "multipart/form-data": ActivityHoldUploadSerializer},
+        responses={200: ActivitySerializer},
+    )
     @action(detail=True, methods=["post"])
     def hold(self, request, pk=None):
-        """A planned activity took place: the day, attendance and volunteers' hours (photos with
-        captions are added on the activity's page). 409 when not planned or the version is stale."""
-        return self._transition(request, pk, ActivityHoldSerializer, services.activity_hold)
+        """A planned activity took place: the day, attendance, volunteers' hours and (as a
+        multipart upload) photos each with its caption. 409 when not planned or the version is stale."""
+        selectors.activity_get(actor=actor_for(request.user), activity_id=pk)  # 404 before 400
+        if not (request.content_type or "").startswith("multipart/"):
+            return self._transition(request, pk, ActivityHoldSerializer, services.activity_hold)
+        payload = ActivityHoldUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        try:
+            items = json.loads(data.pop("volunteers") or "[]")
+        except ValueError:
+            raise ValidationError({"volunteers": [_("Send the volunteers as a JSON list.")]}) from None
+        hours = ActivityVolunteerSerializer(data=items if isinstance(items, list) else None, many=True)
+        if not hours.is_valid():
+            raise ValidationError({"volunteers": [_("Send the volunteers as a JSON list.")]})
+        photos, captions = data.pop("photos"), data.pop("captions")
+        if len(captions) != len(photos):
+            raise ValidationError({"captions": [_("Write one caption for each photo.")]})
+        try:
+            data["photos"] = [(read_upload(f), c) for f, c in zip(photos, captions, strict=True)]
+        except DjangoValidationError as exc:
+            raise ValidationError({"photos": exc.messages}) from None
+        return self._transition_with(request, pk, services.activity_hold, data, hours.validated_data)
 
     @extend_schema(request=ActivityCancelSerializer, responses={200: ActivitySerializer})
     @action(detail=True, methods=["post"])

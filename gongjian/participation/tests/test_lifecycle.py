@@ -383,3 +383,26 @@ def test_the_api_refuses_those_who_may_not_act(people, planned, who, status):
     assert response.status_code == status
     planned.refresh_from_db()
     assert planned.status == "planned"
+
+
+@pytest.mark.django_db
+def test_the_api_holds_with_captioned_photos_sent_as_a_multipart_upload(people, planned, helper):
+    import json
+
+    api = _api(people.community_worker)
+    url = f"/api/v1/activities/{planned.pk}/hold/"
+    body = {
+        "held_on": timezone.localdate().isoformat(),
+        "attendance": "12",
+        "volunteers": json.dumps([{"volunteer": helper.pk, "hours": "1.5"}]),
+        "version": "1",
+        "photos": [SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg")],
+    }
+    refused = api.post(url, body, format="multipart")  # a photo without its caption
+    assert refused.status_code == 400 and "captions" in refused.json()
+    body["photos"] = [SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg")]
+    body["captions"] = ["社区广场合影"]
+    held = api.post(url, body, format="multipart")
+    assert held.status_code == 200, held.json()
+    assert (held.json()["status"], held.json()["photo_count"], held.json()["hour_total"]) == ("held", 1, "1.5")
+    assert planned.photos.get().caption == "社区广场合影"
