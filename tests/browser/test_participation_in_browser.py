@@ -178,6 +178,7 @@ def test_a_community_records_an_overdue_activity_as_held_and_reveals_a_phone_on_
     # It is recorded as held on the phone: attendance, hours, a photo with its caption.
     page.locator(f"#queue-activities a[href='/participation/activities/{planned.pk}/']").tap()
     page.wait_for_selector("#activity-overdue")
+    _shot(page, "phone-activity-overdue")
     page.locator("#action-hold").tap()
     page.wait_for_selector("#hold-form")
     page.fill("#id_attendance", "32")
