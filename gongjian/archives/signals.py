@@ -17,7 +17,7 @@ from django.dispatch import receiver
 
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.models import Problem, ProblemPhoto
-from gongjian.participation.choices import ActivityStatus
+from gongjian.participation.choices import HAPPENED_STATUSES
 from gongjian.participation.models import Activity, ActivityPhoto
 
 log = logging.getLogger(__name__)
@@ -55,11 +55,11 @@ def _problem_photo_saved(sender, instance: ProblemPhoto, raw=False, **kwargs):
 
 @receiver(post_save, sender=Activity, dispatch_uid="archives.activity_held")
 def _activity_saved(sender, instance: Activity, raw=False, **kwargs):
-    if not raw and instance.status == ActivityStatus.HELD:
+    if not raw and instance.status in HAPPENED_STATUSES:
         transaction.on_commit(lambda: _collect_activity(instance.pk), robust=True)
 
 
 @receiver(post_save, sender=ActivityPhoto, dispatch_uid="archives.activity_photo")
 def _activity_photo_saved(sender, instance: ActivityPhoto, raw=False, **kwargs):
-    if not raw and instance.activity.status == ActivityStatus.HELD:
+    if not raw and instance.activity.status in HAPPENED_STATUSES:
         transaction.on_commit(lambda: _collect_activity(instance.activity_id), robust=True)

@@ -260,13 +260,13 @@ def _idle_partners(city: Unit, period: Period, start, end) -> tuple[Linked, ...]
     """Pairings in force during the period whose co-construction unit joined no activity of its
     community and recorded no obligation met in the period."""
     from gongjian.organizations.models import Pairing
-    from gongjian.participation.choices import ActivityStatus
+    from gongjian.participation.choices import HAPPENED_STATUSES
     from gongjian.participation.models import ActivityUnit, ObligationRecord
 
     joined = ActivityUnit.objects.filter(
         cobuild_unit_id=OuterRef("cobuild_unit_id"),
         activity__community_id=OuterRef("community_id"),
-        activity__status=ActivityStatus.HELD,
+        activity__status__in=HAPPENED_STATUSES,
         activity__starts_at__gte=start,
         activity__starts_at__lt=end,
     )

@@ -107,6 +107,7 @@ def work_queue(request):
     actor = actor_for(request.user)
     _require(actor, Perm.PROBLEM_VIEW)
     from gongjian.notices.selectors import work_queue_extras
+    from gongjian.participation.selectors import activities_overdue
 
     return render(
         request,
@@ -114,6 +115,7 @@ def work_queue(request):
         {
             "queue": selectors.work_queue(actor=actor),
             "plans_queue": work_queue_extras(actor=actor, user=request.user),
+            "overdue_activities": activities_overdue(actor)[:50],
         },
     )
 

@@ -26,8 +26,19 @@ class SanctionKind(models.TextChoices):
 
 
 class ActivityStatus(models.TextChoices):
+    """planned → held → archived, or planned → cancelled (see ``lifecycle.py``)."""
+
     PLANNED = "planned", _("Planned")
     HELD = "held", _("Held")
+    ARCHIVED = "archived", _("Archived")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# An activity is recorded as planned or as already held; the other states are reached by the
+# lifecycle's transitions only.
+RECORDABLE_STATUSES = (ActivityStatus.PLANNED, ActivityStatus.HELD)
+# Activities that took place: they count for volunteers, pairings and the archive.
+HAPPENED_STATUSES = (ActivityStatus.HELD, ActivityStatus.ARCHIVED)
 
 
 class ImportKind(models.TextChoices):

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.inspections.forms import MultipleFileInput, PhotosField
-from gongjian.participation.choices import ActivityStatus, ImportKind, PartyStatus, SanctionKind
+from gongjian.participation.choices import RECORDABLE_STATUSES, ActivityStatus, ImportKind, PartyStatus, SanctionKind
 
 
 class BootstrapForm(forms.Form):
@@ -85,7 +85,11 @@ class ActivityForm(BootstrapForm):
     community = forms.ChoiceField(label=_("Community"))
     title = forms.CharField(label=_("Title"), max_length=120)
     type = forms.ChoiceField(label=_("Type"))
-    status = forms.ChoiceField(label=_("Status"), choices=ActivityStatus.choices, initial=ActivityStatus.HELD)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(s.value, s.label) for s in RECORDABLE_STATUSES],
+        initial=ActivityStatus.HELD,
+    )
     starts_at = forms.DateTimeField(
         label=_("Time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
@@ -126,3 +130,95 @@ class ActivityForm(BootstrapForm):
 
     def caption_list(self) -> list[str]:
         return [line.strip() for line in (self.cleaned_data.get("captions") or "").splitlines() if line.strip()]
+
+
+HOLD_PHOTO_SLOTS = 3
+
+
+class ActivityHoldForm(BootstrapForm):
+    """Record a planned activity as held, on a phone: the day, how many came, each volunteer's
+    hours (blank: did not serve) and up to three photos, each with its caption."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    held_on = forms.DateField(
+        label=_("Day it was held"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    attendance = forms.IntegerField(
+        label=_("People attending"),
+        min_value=1,
+        max_value=100_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    summary = forms.CharField(
+        label=_("How it went"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
+
+    def __init__(self, *args, volunteers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.volunteers = list(volunteers)
+        for k in range(1, HOLD_PHOTO_SLOTS + 1):
+            self.fields[f"photo_{k}"] = forms.FileField(
+                label=_("Photo %(n)s") % {"n": k},
+                required=False,
+                widget=forms.ClearableFileInput(attrs={"accept": "image/*", "class": "form-control"}),
+            )
+            self.fields[f"caption_{k}"] = forms.CharField(
+                label=_("Caption of photo %(n)s") % {"n": k},
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"class": "form-control"}),
+            )
+        for v in self.volunteers:
+            self.fields[f"hours_{v.pk}"] = forms.DecimalField(
+                label=v.name,
+                required=False,
+                min_value=Decimal("0.5"),
+                max_value=Decimal("24"),
+                decimal_places=1,
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.5", "class": "form-control"}),
+            )
+
+    def photo_slots(self):
+        return [(self[f"photo_{k}"], self[f"caption_{k}"]) for k in range(1, HOLD_PHOTO_SLOTS + 1)]
+
+    def hour_fields(self):
+        return [self[f"hours_{v.pk}"] for v in self.volunteers]
+
+    def clean(self):
+        data = super().clean()
+        for k in range(1, HOLD_PHOTO_SLOTS + 1):
+            photo, caption = data.get(f"photo_{k}"), (data.get(f"caption_{k}") or "").strip()
+            if photo and not caption:
+                self.add_error(f"caption_{k}", _("Every photo needs a caption saying what it shows."))
+            elif caption and not photo:
+                self.add_error(f"photo_{k}", _("Choose the photo this caption belongs to."))
+        return data
+
+    def photos(self) -> list[tuple[object, str]]:
+        return [
+            (self.cleaned_data[f"photo_{k}"], self.cleaned_data[f"caption_{k}"].strip())
+            for k in range(1, HOLD_PHOTO_SLOTS + 1)
+            if self.cleaned_data.get(f"photo_{k}")
+        ]
+
+    def hours(self) -> list[tuple[object, Decimal]]:
+        return [
+            (v, self.cleaned_data[f"hours_{v.pk}"]) for v in self.volunteers if self.cleaned_data.get(f"hours_{v.pk}")
+        ]
+
+
+class ActivityCancelForm(BootstrapForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=200)
+
+
+class ActivityArchiveForm(BootstrapForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class RevealForm(BootstrapForm):
+    reason = forms.CharField(
+        label=_("Why do you need the full numbers?"),
+        max_length=200,
+        help_text=_("Recorded in the audit trail with your name, the time, your address and browser."),
+    )

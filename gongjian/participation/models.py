@@ -260,19 +260,38 @@ class Activity(TimeStampedModel):
         "organizations.Unit", verbose_name=_("community"), on_delete=models.PROTECT, related_name="activities"
     )
     organiser = models.CharField(_("organiser"), max_length=100)
-    status = models.CharField(_("status"), max_length=8, choices=ActivityStatus.choices)
+    status = models.CharField(_("status"), max_length=10, choices=ActivityStatus.choices)
     starts_at = models.DateTimeField(_("starts at"))
     place = models.CharField(_("place"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
+    # What the lifecycle records (see ``lifecycle.py``): the day it was held and how many came,
+    # or why it was cancelled. ``version`` grows with every transition: a page sends the version it
+    # showed, and a stale one is refused instead of overwriting someone else's change.
+    held_on = models.DateField(_("day held"), null=True, blank=True)
+    attendance = models.PositiveIntegerField(_("people attending"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-starts_at", "-id"]
-        indexes = [models.Index(fields=["community", "starts_at"], name="activity_community_time_idx")]
+        indexes = [
+            models.Index(fields=["community", "starts_at"], name="activity_community_time_idx"),
+            models.Index(fields=["status", "starts_at"], name="activity_status_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["held", "archived"]) | Q(held_on__isnull=False),
+                name="activity_held_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="activity_cancelled_has_reason"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,6 +1,8 @@
-"""Reads of participation, always scoped through the access module. Personal data is masked here
-(``present_volunteers``) unless the actor holds ``Perm.PERSONAL_DATA_VIEW`` at the volunteer's
-community; the caller audits the rows it shows in full (``services.personal_data_view_record``)."""
+"""Reads of participation, always scoped through the access module. Volunteers' phone and ID
+numbers are masked here (``present_volunteers``) for every role, except on the volunteer's own
+record; a full number is shown only when revealed on purpose (``services.volunteer_reveal``).
+Stairwell heads' and 门前三包 phones are shown to those holding ``Perm.PERSONAL_DATA_VIEW``; the
+caller audits what it shows in full (``services.personal_data_view_record``)."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import CobuildUnit, Pairing, Unit
 from gongjian.organizations.tree import subtree_ids_sql
 from gongjian.participation import indices, privacy
-from gongjian.participation.choices import ActivityStatus, PartyStatus, VolunteerStatus
+from gongjian.participation.choices import HAPPENED_STATUSES, ActivityStatus, PartyStatus, VolunteerStatus
 from gongjian.participation.models import (
     Activity,
     ActivityType,
@@ -83,10 +85,12 @@ def _hours_subquery():
 
 
 def with_reveal(queryset: QuerySet[Volunteer], actor: Actor) -> QuerySet[Volunteer]:
-    """Annotate ``reveal``: may the actor see this volunteer's phone and ID number in full?"""
-    allowed = restrict(Unit.objects.all(), actor, Perm.PERSONAL_DATA_VIEW, unit_field="id").values("id")
+    """Annotate ``reveal``: is this the actor's own record? Every list, export and API response
+    masks everyone else's phone and ID number, for every role; a person holding
+    ``Perm.PERSONAL_DATA_VIEW`` reveals one record on purpose (``services.volunteer_reveal``)."""
+    own = Q(user_id=actor.user_id) if actor.user_id is not None else Q(pk__in=[])
     return queryset.annotate(
-        reveal=Case(When(community_id__in=allowed, then=Value(True)), default=Value(False), output_field=BooleanField())
+        reveal=Case(When(own, then=Value(True)), default=Value(False), output_field=BooleanField())
     )
 
 
@@ -291,6 +295,19 @@ def activity_list(
     )
 
 
+def activities_overdue(actor: Actor, *, today: datetime.date | None = None) -> QuerySet[Activity]:
+    """Planned activities of the communities the actor runs activities for whose (calendar) day
+    has passed: they wait in the work queue until held or cancelled (``lifecycle.is_overdue``)."""
+    today = today or timezone.localdate()
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    return (
+        restrict(Activity.objects.all(), actor, Perm.ACTIVITY_MANAGE, unit_field="community")
+        .filter(status=ActivityStatus.PLANNED, starts_at__lt=start_of_today)
+        .select_related("type", "community")
+        .order_by("starts_at", "id")
+    )
+
+
 def activity_get(*, actor: Actor, activity_id) -> Activity:
     return get_scoped_or_404(
         Activity.objects.select_related("type", "community", "theme", "created_by"),
@@ -364,7 +381,7 @@ def diversity_table(*, actor: Actor, year: int, quarter: int, unit: int | None =
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     rows = (
         activities_visible(actor=actor)
-        .filter(status=ActivityStatus.HELD, starts_at__gte=start, starts_at__lt=end)
+        .filter(status__in=HAPPENED_STATUSES, starts_at__gte=start, starts_at__lt=end)
         .values("community_id", "type__name")
         .annotate(n=Count("id"))
     )
@@ -434,7 +451,7 @@ def obligation_lines(*, pairings: list[Pairing], month: datetime.date) -> dict[i
     pairs = {(p.cobuild_unit_id, p.community_id): p.pk for p in pairings}
     rows = (
         ActivityUnit.objects.filter(
-            activity__status=ActivityStatus.HELD,
+            activity__status__in=HAPPENED_STATUSES,
             activity__starts_at__gte=datetime.datetime.combine(year_start, datetime.time.min, tz),
             activity__starts_at__lt=datetime.datetime.combine(
                 month_end + datetime.timedelta(days=1), datetime.time.min, tz
@@ -487,7 +504,7 @@ def participation_ranking(*, actor: Actor, month: datetime.date) -> list[Ranking
     communities = {p.community_id for p in pairings}
     held_by_community = dict(
         Activity.objects.filter(
-            community_id__in=communities, status=ActivityStatus.HELD, starts_at__gte=start, starts_at__lt=end
+            community_id__in=communities, status__in=HAPPENED_STATUSES, starts_at__gte=start, starts_at__lt=end
         )
         .values("community_id")
         .annotate(n=Count("id"))
@@ -496,7 +513,7 @@ def participation_ranking(*, actor: Actor, month: datetime.date) -> list[Ranking
     joined_rows = (
         ActivityUnit.objects.filter(
             activity__community_id__in=communities,
-            activity__status=ActivityStatus.HELD,
+            activity__status__in=HAPPENED_STATUSES,
             activity__starts_at__gte=start,
             activity__starts_at__lt=end,
             cobuild_unit_id__in=by_unit.keys(),
@@ -587,7 +604,7 @@ def pairing_record(*, actor: Actor, pairing: Pairing, year: int) -> PairingRecor
     month = datetime.date(year, 12, 1) if year < today.year else today.replace(day=1)
     return PairingRecord(
         joined=joined,
-        held_count=community_activities.filter(status=ActivityStatus.HELD).count(),
+        held_count=community_activities.filter(status__in=HAPPENED_STATUSES).count(),
         head_count=sum(1 for j in joined if j.head_attended),
         obligations=obligation_lines(pairings=[pairing], month=month).get(pairing.pk, []),
         leaders=list(pairing.leaders.order_by("-started_on", "-id")),
@@ -668,7 +685,8 @@ class CommunityRoster:
 
 def community_roster(*, actor: Actor, community: Unit) -> CommunityRoster:
     """The four teams with members, areas and schedules; stairwell heads of the community's
-    compounds; the 门前三包 register — phones masked unless the actor may see them."""
+    compounds; the 门前三包 register. Members' (volunteers') phones are always masked; the others
+    unless the actor may see them (``revealed``)."""
     from gongjian.participation.models import TeamMember
 
     reveal = community.pk in revealed_communities(actor=actor, community_ids=[community.pk])
@@ -685,7 +703,8 @@ def community_roster(*, actor: Actor, community: Unit) -> CommunityRoster:
     )
     by_team = defaultdict(list)
     for member in members:
-        by_team[member.team_id].append((member, shown(member.volunteer.phone), member.duty_hours))
+        # Team members are volunteers: masked like every volunteer list.
+        by_team[member.team_id].append((member, privacy.mask_phone(member.volunteer.phone), member.duty_hours))
     heads = (
         stairwell_heads_visible(actor=actor)
         .filter(compound__parent=community)

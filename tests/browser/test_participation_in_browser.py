@@ -68,7 +68,8 @@ def test_register_record_and_see_it_as_liaison_and_volunteer(live_server, page, 
     _shot(page, "volunteer-form")
     page.click("#volunteer-form button[type=submit]")
     page.wait_for_selector(".alert-success")
-    assert "13812345678" in page.content()  # the community worker may see it in full
+    assert "13812345678" not in page.content()  # masked for every role: revealed on purpose only
+    assert "138****5678" in page.content()
     registered = Volunteer.objects.get(name="新志愿者")
 
     # ...a bad phone number is refused with the reason beside the field.
@@ -130,3 +131,91 @@ def test_register_record_and_see_it_as_liaison_and_volunteer(live_server, page, 
     assert "3.0" in page.locator("#service-total").inner_text()
     _shot(page, "my-service")
     assert page.goto(f"{base}/participation/volunteers/{registered.pk}/").status == 404
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone: 390×844 with touch."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_a_community_records_an_overdue_activity_as_held_and_reveals_a_phone_on_purpose(live_server, phone, tmp_path):
+    from django.utils import timezone
+
+    from gongjian.core.models import AuditEvent
+    from gongjian.participation.models import ActivityType
+
+    build_demo_city()
+    base, page = live_server.url, phone
+    worker = User.objects.get(username="community1")
+    community = worker.memberships.get().unit
+    helper = services.volunteer_register(
+        user=worker, community=community, name="赵志愿", phone="13912340042", id_number="11010519491231002X"
+    )
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    planned = services.activity_record(
+        user=worker,
+        community=community,
+        type=ActivityType.objects.filter(is_active=True).first(),
+        title="周末清洁家园",
+        organiser="居委会",
+        status="planned",
+        starts_at=timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(9))),
+        place="小区中心花园",
+    )
+
+    # The overdue activity waits in community1's work queue.
+    _sign_in(page, base, "community1")
+    page.goto(f"{base}/problems/queue/")
+    assert "周末清洁家园" in page.locator("#queue-activities").inner_text()
+    _shot(page, "phone-queue-overdue")
+
+    # It is recorded as held on the phone: attendance, hours, a photo with its caption.
+    page.locator(f"#queue-activities a[href='/participation/activities/{planned.pk}/']").tap()
+    page.wait_for_selector("#activity-overdue")
+    _shot(page, "phone-activity-overdue")
+    page.locator("#action-hold").tap()
+    page.wait_for_selector("#hold-form")
+    page.fill("#id_attendance", "32")
+    page.fill(f"#id_hours_{helper.pk}", "2.5")
+    page.set_input_files("#id_photo_1", str(_jpeg(tmp_path / "clean.jpg")))
+    page.fill("#id_caption_1", "居民和志愿者清理花园落叶")
+    _shot(page, "phone-hold-form")
+    box = page.locator("#hold-submit").bounding_box()
+    assert box["height"] >= 44  # a thumb-sized button
+    page.locator("#hold-submit").tap()
+    page.wait_for_selector(".alert-success")
+    planned.refresh_from_db()
+    assert (planned.status, planned.attendance) == ("held", 32)
+    assert page.locator("#activity-photos figcaption").inner_text() == "居民和志愿者清理花园落叶"
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#activity-photos img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    _shot(page, "phone-activity-held")
+
+    # ...and it has left the queue.
+    page.goto(f"{base}/problems/queue/")
+    assert (
+        page.locator("#queue-activities").count() == 0
+        or "周末清洁家园" not in page.locator("#queue-activities").inner_text()
+    )
+    _shot(page, "phone-queue-after")
+
+    # The volunteer's phone is masked until revealed on purpose, with a reason; the reveal is audited.
+    page.goto(f"{base}/participation/volunteers/{helper.pk}/")
+    assert page.locator("#volunteer-phone").inner_text() == "139****0042"
+    page.fill("#reveal-form input[name=reason]", "通知明天的活动")
+    _shot(page, "phone-volunteer-masked")
+    page.locator("#reveal-button").tap()
+    page.wait_for_selector("#revealed-phone")
+    assert page.locator("#revealed-phone").inner_text() == "13912340042"
+    assert page.locator("#revealed-id").inner_text() == "11010519491231002X"
+    _shot(page, "phone-volunteer-revealed")
+    event = AuditEvent.objects.get(action="volunteer.reveal", target_id=str(helper.pk))
+    assert (event.actor, event.note) == (worker, "通知明天的活动")
+    assert event.changes["ip"] == "127.0.0.1" and "Chrome" in event.changes["user_agent"]

@@ -273,9 +273,9 @@ def collect_from_problem(problem, *, actor=None, cache: dict | None = None) -> E
 @_in_site_language
 def collect_from_activity(activity, *, actor=None, cache: dict | None = None) -> Evidence | None:
     """A held activity becomes an activity record with its photos."""
-    from gongjian.participation.choices import ActivityStatus
+    from gongjian.participation.choices import HAPPENED_STATUSES
 
-    if activity.status != ActivityStatus.HELD:
+    if activity.status not in HAPPENED_STATUSES:
         return None
     files = [
         StoredFile(
@@ -295,7 +295,7 @@ def collect_from_activity(activity, *, actor=None, cache: dict | None = None) ->
         unit=activity.community,
         kind=EvidenceKind.ACTIVITY,
         title=activity.title,
-        date=timezone.localtime(activity.starts_at).date(),
+        date=activity.held_on or timezone.localtime(activity.starts_at).date(),
         text=f"{activity.place}\n{activity.summary}".strip(),
         files=files,
         author=activity.organiser,
@@ -363,13 +363,13 @@ def collect_pending(*, unit_ids: Iterable[int] | None = None, actor=None) -> int
     the back-fill after a template is published, and the demo loader's last step."""
     from gongjian.inspections.choices import ProblemStatus
     from gongjian.inspections.models import Problem
-    from gongjian.participation.choices import ActivityStatus
+    from gongjian.participation.choices import HAPPENED_STATUSES
     from gongjian.participation.models import Activity
 
     count = 0
     cache: dict = {}
     problems = Problem.objects.filter(status=ProblemStatus.CLOSED).select_related("category")
-    activities = Activity.objects.filter(status=ActivityStatus.HELD).select_related("community")
+    activities = Activity.objects.filter(status__in=HAPPENED_STATUSES).select_related("community")
     meetings = Meeting.objects.select_related("unit")
     if unit_ids is not None:
         ids = list(unit_ids)

@@ -1,0 +1,128 @@
+"""The life of an activity on a phone: record it as held (day, attendance, volunteers' hours,
+photos with captions), cancel it with a reason, archive it. Every page sends the version it
+showed; a stale one is refused with a message and nothing changes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongjian.accounts.access import Perm, actor_for
+from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.inputs import read_upload
+from gongjian.participation import lifecycle, selectors, services
+from gongjian.participation.choices import VolunteerStatus
+from gongjian.participation.forms import ActivityArchiveForm, ActivityCancelForm, ActivityHoldForm
+from gongjian.participation.views._common import _apply_errors, _perms
+
+
+def _managed(request, pk: int):
+    """The activity (404 outside the actor's places) and a 403 for those who only read it."""
+    actor = actor_for(request.user)
+    activity = selectors.activity_get(actor=actor, activity_id=pk)
+    if Perm.ACTIVITY_MANAGE not in _perms(actor, activity.community_id):
+        raise PermissionDenied
+    return actor, activity
+
+
+@login_required
+def activity_hold(request, pk: int):
+    actor, activity = _managed(request, pk)
+    if lifecycle.Action.HOLD not in lifecycle.actions_from(activity.status):
+        messages.error(request, _("Only a planned activity can be recorded as held."))
+        return redirect("participation:activity", pk=pk)
+    volunteers = (
+        selectors.volunteers_visible(actor=actor)
+        .filter(status=VolunteerStatus.ACTIVE, community_id=activity.community_id)
+        .order_by("name")[:300]
+    )
+    form = ActivityHoldForm(
+        request.POST or None,
+        request.FILES or None,
+        volunteers=volunteers,
+        initial={"version": activity.version, "held_on": timezone.localtime(activity.starts_at).date()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.activity_hold(
+                user=request.user,
+                activity=activity,
+                held_on=data["held_on"],
+                attendance=data["attendance"],
+                summary=data["summary"],
+                volunteers=[services.VolunteerHours(v, hours) for v, hours in form.hours()],
+                photos=[(read_upload(upload), caption) for upload, caption in form.photos()],
+                version=data["version"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except Conflict as conflict:
+            form.add_error(None, conflict.message)
+        except NotPermitted as refusal:
+            raise PermissionDenied(str(refusal.message))
+        else:
+            messages.success(request, _("Recorded as held."))
+            return redirect("participation:activity", pk=pk)
+    return render(
+        request,
+        "participation/activity_hold.html",
+        {"activity": activity, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def activity_cancel(request, pk: int):
+    _actor, activity = _managed(request, pk)
+    if lifecycle.Action.CANCEL not in lifecycle.actions_from(activity.status):
+        messages.error(request, _("Only a planned activity can be cancelled."))
+        return redirect("participation:activity", pk=pk)
+    form = ActivityCancelForm(request.POST or None, initial={"version": activity.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_cancel(
+                user=request.user,
+                activity=activity,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except Conflict as conflict:
+            form.add_error(None, conflict.message)
+        except NotPermitted as refusal:
+            raise PermissionDenied(str(refusal.message))
+        else:
+            messages.success(request, _("Activity cancelled."))
+            return redirect("participation:activity", pk=pk)
+    return render(
+        request,
+        "participation/activity_cancel.html",
+        {"activity": activity, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def activity_archive(request, pk: int):
+    _actor, activity = _managed(request, pk)
+    form = ActivityArchiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Reload the page and try again."))
+        return redirect("participation:activity", pk=pk)
+    try:
+        services.activity_archive(user=request.user, activity=activity, version=form.cleaned_data["version"])
+    except Conflict as conflict:
+        messages.error(request, conflict.message)
+    except NotPermitted as refusal:
+        raise PermissionDenied(str(refusal.message))
+    else:
+        messages.success(request, _("Activity archived."))
+    return redirect("participation:activity", pk=pk)
