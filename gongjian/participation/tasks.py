@@ -103,7 +103,7 @@ def _preview(job, progress):
             for _chunk in services.check_rows(
                 kind=batch.kind,
                 filename=batch.filename,
-                content=services._import_content(batch),
+                content=services.import_sheet_content(batch),
                 community=batch.community,
                 report=report,
                 on_error=sheet.add,

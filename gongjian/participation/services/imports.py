@@ -29,7 +29,7 @@ from gongjian.participation.services.rosters import frontage_duty_add, stairwell
 # --- imports ------------------------------------------------------------------------------------
 
 
-def _import_content(batch) -> bytes:
+def import_sheet_content(batch) -> bytes:
     """The uploaded sheet, decrypted (it is stored encrypted: it holds ID numbers in clear)."""
     with batch.file.open("rb") as handle:
         return privacy.open_sealed_bytes(handle.read())
@@ -96,7 +96,7 @@ def import_preview(*, batch, on_error=None):
     for _chunk in check_rows(
         kind=batch.kind,
         filename=batch.filename,
-        content=_import_content(batch),
+        content=import_sheet_content(batch),
         community=batch.community,
         report=report,
         on_error=on_error,
@@ -121,7 +121,7 @@ def import_confirm(*, user, batch):
     from gongjian.participation.models import ImportBatch
 
     _require_at(user, Perm.VOLUNTEER_MANAGE, batch.community_id, "batch")
-    content = _import_content(batch)
+    content = import_sheet_content(batch)
     report = ImportReport()
     sheet = ErrorSheet()
     with transaction.atomic():
