@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from gongjian.core import views as core_views
+from gongjian.inspections import offline as field_offline
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -22,6 +23,9 @@ urlpatterns = [
     path("api/v1/", include("gongjian.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # The field app (installable, works without signal): at the root so the worker's scope covers it.
+    path("sw.js", field_offline.service_worker, name="field-service-worker"),
+    path("manifest.webmanifest", field_offline.manifest, name="field-manifest"),
 ]
 
 handler400 = "gongjian.core.views.error_400"
