@@ -120,6 +120,9 @@ def _key(request, form):
 def _done(request, outcome: fieldwork.Outcome, message: str, *, status: int = 200):
     problem = outcome.problem
     url = reverse("problems:detail", args=[problem.pk])
+    if not outcome.replayed:
+        # Shown on the problem's page, where the phone goes next (with or without JavaScript).
+        messages.success(request, message)
     if _wants_json(request):
         return JsonResponse(
             {
@@ -131,8 +134,6 @@ def _done(request, outcome: fieldwork.Outcome, message: str, *, status: int = 20
             },
             status=200 if outcome.replayed else status,
         )
-    if not outcome.replayed:
-        messages.success(request, message)
     return redirect(url)
 
 
@@ -325,7 +326,7 @@ def problem_rectify(request, pk: int):
 @login_required
 def problem_review(request, pk: int):
     problem, allowed = _acting(request, pk, Action.PASS)
-    form = ReviewForm(request.POST or None, initial={"version": problem.version})
+    form = ReviewForm(request.POST or None, request.FILES or None, initial={"version": problem.version})
     rectification = problem.rectifications.filter(outcome="pending").order_by("-submitted_at").first()
     context = {
         "problem": problem,

@@ -81,6 +81,7 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    photos = PhotosField(label=_("Photos at the re-check"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

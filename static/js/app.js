@@ -104,3 +104,15 @@ document.addEventListener("DOMContentLoaded", () => {
     for (const card of document.querySelectorAll(".js-job[data-status-url]")) pollJob(card);
   });
 })();
+
+// --- Signing out: the field app's copies of pages and photos are the signed-in person's; drop them. ---
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.action.endsWith("/accounts/logout/") || !("caches" in window)) return;
+  if (form.dataset.cachesCleared) return;
+  event.preventDefault();
+  form.dataset.cachesCleared = "1";
+  Promise.all(["gongjian-field-pages", "gongjian-field-photos"].map((name) => caches.delete(name)))
+    .catch(() => {})
+    .finally(() => form.submit());
+});

@@ -24,6 +24,8 @@ registerRoute(
   new NetworkFirst({
     cacheName: "gongjian-field-pages",
     networkTimeoutSeconds: 6,
+    // Pages vary by Cookie and Accept-Language; the copy is the signed-in person's own, by URL.
+    matchOptions: { ignoreVary: true },
     plugins: [
       new CacheableResponsePlugin({ statuses: [200] }),
       new ExpirationPlugin({ maxEntries: 80, maxAgeSeconds: 14 * 24 * 3600 }),

@@ -8,7 +8,6 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
