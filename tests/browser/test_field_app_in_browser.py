@@ -106,7 +106,9 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
-def test_a_problem_is_reported_in_six_taps_or_fewer_from_a_gps_tagged_photo(browser, live_server, people, field, tmp_path):
+def test_a_problem_is_reported_in_six_taps_or_fewer_from_a_gps_tagged_photo(
+    browser, live_server, people, field, tmp_path
+):
     context, page = phone(browser, live_server, "inspector")
     page.goto(f"{live_server.url}/problems/report/")
     taps = Taps(page)

@@ -352,3 +352,19 @@ def test_the_manifest_starts_the_app_on_the_report_page(db):
     manifest = Client().get("/manifest.webmanifest").json()
     assert manifest["start_url"] == "/problems/report/" and manifest["display"] == "standalone"
     assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+
+
+def test_the_purge_command_removes_unused_photos_and_old_keys(people, small_city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sent_ahead(signed_in(people.inspector))
+    problem = reported(people.inspector, small_city.compound_a1)
+    fieldwork.idempotent(user=people.inspector, key=uuid.uuid4(), action="problem.report", run=lambda: problem)
+    IdempotencyKey.objects.update(created_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
+    PhotoUpload.objects.update(uploaded_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
+    out = StringIO()
+    call_command("purge_field_data", stdout=out)
+    assert "removed 1 unused photos and 1 idempotency keys" in out.getvalue()
+    assert not PhotoUpload.objects.exists() and not IdempotencyKey.objects.exists()
