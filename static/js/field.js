@@ -236,6 +236,8 @@
   const clearError = (form, field) => {
     const slot = $(`.js-error[data-for="${field}"]`, form);
     if (slot) slot.textContent = "";
+    const control = form.elements[field];
+    if (control && control.classList) control.classList.remove("is-invalid");
   };
   const showErrors = (form, errors) => {
     const box = $(".js-form-errors", form);
@@ -469,7 +471,9 @@
       if ("geolocation" in navigator) locate.addEventListener("click", () => locatePhone(form, $(".js-locate-status", form)));
       else locate.hidden = true;
     }
-    form.addEventListener("change", (event) => { if (event.target.name) clearError(form, event.target.name); });
+    for (const type of ["change", "input"]) {
+      form.addEventListener(type, (event) => { if (event.target.name) clearError(form, event.target.name); });
+    }
     setupSuggestions(form);
     setupReview(form);
     setupSubmit(form);

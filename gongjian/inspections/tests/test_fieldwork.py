@@ -13,7 +13,15 @@ from gongjian.core.models import AuditEvent
 from gongjian.inspections import fieldwork, nearby, selectors, services
 from gongjian.inspections.choices import PhotoStage, ProblemStatus
 from gongjian.inspections.models import IdempotencyKey, PhotoUpload, Problem, ProblemPhoto
-from gongjian.inspections.tests.factories import jpeg_bytes, media_files, not_an_image, reported, upload
+from gongjian.inspections.tests.factories import (
+    CategoryFactory,
+    jpeg_bytes,
+    media_files,
+    not_an_image,
+    reported,
+    upload,
+)
+from gongjian.inspections.tests.test_services import fresh, postgres_only, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +376,36 @@ def test_the_purge_command_removes_unused_photos_and_old_keys(people, small_city
     call_command("purge_field_data", stdout=out)
     assert "removed 1 unused photos and 1 idempotency keys" in out.getvalue()
     assert not PhotoUpload.objects.exists() and not IdempotencyKey.objects.exists()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_resends_with_one_key_at_the_same_moment_record_one_problem(people, small_city):
+    """GIVEN the outbox and a second tab sending the same report at once WHEN both arrive together
+    THEN the second waits on the key's unique index and answers with the first one's problem."""
+    category = CategoryFactory(code="T9003", deadline_amount=2)
+    key = uuid.uuid4()
+
+    def send(colour):
+        user = fresh(people.inspector)
+        return fieldwork.idempotent(
+            user=user,
+            key=key,
+            action="problem.report",
+            run=lambda: services.problem_report(
+                user=user,
+                category=category,
+                unit=small_city.compound_a1,
+                description="楼道堆放杂物",
+                address="3幢",
+                point_type="compound",
+                photos=[jpeg_bytes(colour=colour)],
+            ),
+        )
+
+    results = run_together(lambda: send((1, 1, 1)), lambda: send((2, 2, 2)))
+    assert [kind for kind, _value in results] == ["ok", "ok"], results
+    outcomes = [value for _kind, value in results]
+    assert sorted(o.replayed for o in outcomes) == [False, True]
+    assert len({o.problem.pk for o in outcomes}) == 1
+    assert Problem.objects.count() == 1 and IdempotencyKey.objects.count() == 1
