@@ -409,3 +409,31 @@ def test_two_resends_with_one_key_at_the_same_moment_record_one_problem(people, 
     assert sorted(o.replayed for o in outcomes) == [False, True]
     assert len({o.problem.pk for o in outcomes}) == 1
     assert Problem.objects.count() == 1 and IdempotencyKey.objects.count() == 1
+
+
+def test_the_api_honours_the_idempotency_key_too(people, small_city):
+    from rest_framework.test import APIClient
+
+    from gongjian.inspections.tests.test_api import create_payload
+
+    client = APIClient()
+    client.force_authenticate(people.inspector)
+    key = str(uuid.uuid4())
+    first = client.post(
+        "/api/v1/problems/",
+        create_payload(small_city.compound_a1, photos=[upload(jpeg_bytes())]),
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    again = client.post(
+        "/api/v1/problems/",
+        create_payload(small_city.compound_a1, photos=[upload(jpeg_bytes(colour=(7, 7, 7)))]),
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and Problem.objects.count() == 1
+    bad = client.post(
+        "/api/v1/problems/",
+        create_payload(small_city.compound_a1, photos=[upload(jpeg_bytes())]),
+        HTTP_IDEMPOTENCY_KEY="x",
+    )
+    assert bad.status_code == 400 and "idempotency_key" in bad.json()
