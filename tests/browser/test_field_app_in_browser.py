@@ -126,6 +126,15 @@ def test_a_problem_is_reported_in_six_taps_or_fewer_from_a_gps_tagged_photo(
     taps.tap("#id_description")
     page.keyboard.type("3幢楼道堆放纸箱")
     shot(page, "field-report-390.png")
+    small = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+              '.field-page button, .field-page .btn, .field-page .pick-option, .field-page textarea,'
+              + ' .field-page input[type=search], .field-page summary'))
+            .filter((el) => el.offsetParent !== null)
+            .map((el) => [el.className || el.tagName, Math.round(el.getBoundingClientRect().height)])
+            .filter(([, height]) => height < 44)"""
+    )
+    assert small == [], f"tap targets under 44 px: {small}"
     taps.tap(".js-submit")
     page.wait_for_url(re.compile(r"/problems/\d+/$"))
 
