@@ -258,3 +258,36 @@ def test_rectify_fail_with_reason_and_photo_then_pass(browser, live_server, peop
     desk_page.goto(f"{live_server.url}/problems/report/")
     shot(desk_page, "field-report-1366.png")
     desk.close()
+
+
+def test_a_rectification_made_without_signal_is_sent_once_when_the_connection_returns(
+    browser, live_server, people, field, tmp_path
+):
+    problem = services.problem_report(
+        user=people.inspector,
+        category=Problem._meta.get_field("category").related_model.objects.get(code="06036"),
+        unit=field.compound_a1,
+        description="地下室堆放杂物",
+        address="5幢地下室",
+        point_type="compound",
+        photos=[gps_jpeg(tmp_path / "before.jpg", *TAKEN_AT).read_bytes()],
+    )
+    context, page = phone(browser, live_server, "community_worker")
+    page.goto(f"{live_server.url}/problems/{problem.pk}/rectify/")
+    page.evaluate("navigator.serviceWorker.ready")
+    context.set_offline(True)
+    page.set_input_files("#id_photos", str(plain_jpeg(tmp_path / "after.jpg", (220, 220, 215))))
+    page.wait_for_selector(".photo-preview[data-state=kept]")
+    page.fill("#id_note", "杂物已清运（地下室无信号）")
+    page.locator(".js-submit").tap()
+    page.wait_for_selector(".js-outbox:not([hidden])")
+    assert page.inner_text(".js-outbox-count") == "1"
+    problem.refresh_from_db()
+    assert problem.status == "open"
+
+    context.set_offline(False)
+    page.wait_for_selector(".js-outbox", state="hidden", timeout=30_000)
+    problem.refresh_from_db()
+    assert problem.status == "submitted"
+    assert problem.rectifications.count() == 1 and problem.photos.filter(stage="after").count() == 1
+    context.close()
