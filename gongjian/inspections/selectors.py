@@ -243,7 +243,7 @@ def units_for_reporting(*, actor: Actor) -> QuerySet[Unit]:
     return units.select_related("parent").order_by("code")
 
 
-def categories_by_frequency(*, days: int = 365, today: datetime.date | None = None) -> list[Category]:
+def categories_by_frequency(*, days: int = 365) -> list[Category]:
     """Active categories, the city's most frequent (problems found in the last ``days``) first,
     then in their usual order: the report form shows the top ones first."""
     since = timezone.now() - datetime.timedelta(days=days)
