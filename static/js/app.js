@@ -105,14 +105,9 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 })();
 
-// --- Signing out: the field app's copies of pages and photos are the signed-in person's; drop them. ---
-document.addEventListener("submit", (event) => {
-  const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.action.endsWith("/accounts/logout/") || !("caches" in window)) return;
-  if (form.dataset.cachesCleared) return;
-  event.preventDefault();
-  form.dataset.cachesCleared = "1";
-  Promise.all(["gongjian-field-pages", "gongjian-field-photos"].map((name) => caches.delete(name)))
-    .catch(() => {})
-    .finally(() => form.submit());
+// --- Signed out (no user menu on the page): the field app's copies of pages and photos were the
+// last person's; drop them, so nobody else sees them without signal. ---
+document.addEventListener("DOMContentLoaded", () => {
+  if (document.getElementById("user-menu") || !("caches" in window)) return;
+  for (const name of ["gongjian-field-pages", "gongjian-field-photos"]) caches.delete(name).catch(() => {});
 });
