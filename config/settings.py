@@ -369,7 +369,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *MAP_TILE_ORIGINS],
+        # blob: the field app previews a photo on the phone before (or without) sending it.
+        "img-src": [SELF, "data:", "blob:", *MAP_TILE_ORIGINS],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
         "object-src": [NONE],

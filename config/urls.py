@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from gongjian.core import views as core_views
 from gongjian.dashboard import views as dashboard_views
+from gongjian.inspections import offline as field_offline
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
@@ -29,6 +30,9 @@ urlpatterns = [
     path("api/v1/", include("gongjian.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # The field app (installable, works without signal): at the root so the worker's scope covers it.
+    path("sw.js", field_offline.service_worker, name="field-service-worker"),
+    path("manifest.webmanifest", field_offline.manifest, name="field-manifest"),
 ]
 
 handler400 = "gongjian.core.views.error_400"

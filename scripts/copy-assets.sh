@@ -16,4 +16,14 @@ cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules
   node_modules/leaflet.markercluster/dist/MarkerCluster.css node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
   "$dest/leaflet.markercluster/"
 cp node_modules/leaflet.heat/dist/leaflet-heat-global.js node_modules/leaflet.heat/dist/leaflet-heat-global.js.map "$dest/leaflet.heat/"
+# The field app's offline parts: Workbox for the service worker (workbox-sw loads its modules from
+# this folder, never from Google's CDN: modulePathPrefix in the service worker), idb for the outbox
+# in IndexedDB, exifr to read a photo's GPS position on the phone (also without signal).
+mkdir -p "$dest/workbox" "$dest/idb" "$dest/exifr"
+cp node_modules/workbox-sw/build/workbox-sw.js "$dest/workbox/"
+for module in core routing strategies precaching expiration cacheable-response; do
+  cp "node_modules/workbox-$module/build/workbox-$module.prod.js" "$dest/workbox/"
+done
+cp node_modules/idb/build/umd.js "$dest/idb/idb.umd.js"
+cp node_modules/exifr/dist/lite.umd.js "$dest/exifr/exifr.lite.umd.js"
 echo "front-end assets copied into $dest"

@@ -19,7 +19,7 @@ from gongjian.accounts.access import actor_for
 from gongjian.api.errors import form_errors
 from gongjian.api.parsers import BoundedJSONParser
 from gongjian.core.errors import Conflict, NotPermitted
-from gongjian.inspections import selectors, services
+from gongjian.inspections import fieldwork, selectors, services
 from gongjian.inspections.choices import PointType, ProblemStatus, Severity
 from gongjian.inspections.filters import ProblemFilterForm, StatsFilterForm
 from gongjian.inspections.mapping import problem_features, still_worked_on_unless
@@ -191,6 +191,17 @@ def _call(service, **kwargs):
         return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
 
 
+PROBLEM_CREATED = inline_serializer(
+    "ProblemCreated",
+    {
+        "id": serializers.IntegerField(),
+        "number": serializers.CharField(),
+        "status": serializers.CharField(),
+        "deadline": serializers.DateTimeField(),
+    },
+)
+
+
 class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Problems found in inspections, and the rectification loop."""
 
@@ -232,17 +243,16 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request={"multipart/form-data": ProblemCreateSerializer},
-        responses={
-            201: inline_serializer(
-                "ProblemCreated",
-                {
-                    "id": serializers.IntegerField(),
-                    "number": serializers.CharField(),
-                    "status": serializers.CharField(),
-                    "deadline": serializers.DateTimeField(),
-                },
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="a UUID made by the client; sending it again returns the first result (200)",
             )
-        },
+        ],
+        responses={200: PROBLEM_CREATED, 201: PROBLEM_CREATED},
     )
     def create(self, request):
         payload = ProblemCreateSerializer(data=request.data)
@@ -260,27 +270,35 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             inspection = selectors.inspections_for_reporting(actor=actor).filter(pk=data["inspection"]).first()
             if inspection is None:
                 raise ValidationError({"inspection": [_("Unknown inspection round.")]})
-        result = _call(
-            services.problem_report,
+        key = _call(fieldwork.idempotency_key_parse, value=request.headers.get("Idempotency-Key"))
+        outcome = _call(
+            fieldwork.idempotent,
             user=request.user,
-            category=category,
-            unit=unit,
-            description=data["description"],
-            address=data["address"],
-            point_type=data["point_type"],
-            severity=data["severity"],
-            photos=_read_uploads(data["photos"]),
-            found_at=data.get("found_at"),
-            latitude=data.get("lat"),
-            longitude=data.get("lng"),
-            inspection=inspection,
-            duplicate_within=services.duplicate_window(),
+            key=key,
+            action="problem.report",
+            run=lambda: services.problem_report(
+                user=request.user,
+                category=category,
+                unit=unit,
+                description=data["description"],
+                address=data["address"],
+                point_type=data["point_type"],
+                severity=data["severity"],
+                photos=_read_uploads(data["photos"]),
+                found_at=data.get("found_at"),
+                latitude=data.get("lat"),
+                longitude=data.get("lng"),
+                inspection=inspection,
+                duplicate_within=services.duplicate_window(),
+            ),
         )
-        if isinstance(result, Response):
-            return result
+        if isinstance(outcome, Response):
+            return outcome
+        result = outcome.problem
+        # The same Idempotency-Key again: the first answer, nothing written twice.
         return Response(
             {"id": result.pk, "number": result.number, "status": result.status, "deadline": result.deadline},
-            status=status.HTTP_201_CREATED,
+            status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
         )
 
     def _after(self, result, problem):

@@ -47,6 +47,7 @@ class ProblemStatus(models.TextChoices):
 class PhotoStage(models.TextChoices):
     BEFORE = "before", _("Before (as found)")
     AFTER = "after", _("After rectification")
+    RECHECK = "review", _("At the re-check")
 
 
 class ReviewOutcome(models.TextChoices):

@@ -81,6 +81,7 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    photos = PhotosField(label=_("Photos at the re-check"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -119,3 +120,10 @@ class InspectionForm(forms.Form):
         self.fields["organiser"].choices = [(str(u.pk), u.name) for u in organisers]
         self.fields["inspectors"].choices = [(str(u.pk), str(u)) for u in inspectors]
         self.fields["units"].choices = [(str(u.pk), f"{u.name}（{u.get_level_display()}）") for u in units]
+
+
+class NearbyForm(forms.Form):
+    """A position, for the units nearest it (the report form's place suggestion)."""
+
+    lat = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90)
+    lng = forms.DecimalField(label=_("Longitude"), max_digits=10, decimal_places=6, min_value=-180, max_value=180)

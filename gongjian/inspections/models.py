@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -282,3 +284,52 @@ class Extension(models.Model):
                 fields=["problem"], condition=Q(status="pending"), name="extension_one_pending_per_problem"
             )
         ]
+
+
+def upload_path(instance: PhotoUpload, filename: str) -> str:
+    return f"uploads/{instance.token}/{filename}"
+
+
+class PhotoUpload(models.Model):
+    """A photo sent from the phone as soon as it was chosen, before the form it belongs to
+    (a report, a rectification, a re-check). The form refers to it by ``token``; only the person
+    who uploaded it can use it or see its preview. It is turned into a ``ProblemPhoto`` (and
+    deleted) when the form is saved; unused ones are removed by ``purge_photo_uploads``."""
+
+    token = models.UUIDField(_("token"), unique=True, default=uuid.uuid4, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The bytes as the phone sent them (already checked to be a photo): the report reads its time
+    # and position from them exactly as from a photo sent with the form.
+    file = models.FileField(_("photo"), upload_to=upload_path, max_length=200)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=upload_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("photo awaiting its form")
+        verbose_name_plural = _("photos awaiting their forms")
+
+
+class IdempotencyKey(models.Model):
+    """A write sent from the phone with an ``Idempotency-Key`` (a UUID the phone made): the same
+    key from the same person again returns the first result instead of writing twice (a resend
+    after a dropped connection, the outbox sending again)."""
+
+    key = models.UUIDField(_("idempotency key"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("problem"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from gongjian.accounts.access import Actor, Perm, get_scoped_or_404, restrict
 from gongjian.accounts.models import Membership
 from gongjian.core.audit import history_for
-from gongjian.inspections import indicators
-from gongjian.inspections.choices import ExtensionStatus, ProblemStatus
+from gongjian.inspections import indicators, nearby
+from gongjian.inspections.choices import ExtensionStatus, PhotoStage, ProblemStatus, ReviewOutcome
 from gongjian.inspections.models import Category, Extension, Inspection, Problem, ProblemPhoto
 from gongjian.organizations.models import Unit
 from gongjian.organizations.tree import subtree_ids_sql
@@ -120,6 +120,10 @@ class TimelineEntry:
     to_state: str
     note: str
     photos: list
+    # Re-checks: "passed" or "failed" (the rectification's outcome). Rectifications: True when the
+    # re-check failed it, so its after-photos are shown as rejected.
+    outcome: str = ""
+    rejected: bool = False
 
     @property
     def from_label(self) -> str:
@@ -135,22 +139,37 @@ def _status_label(state: str) -> str:
 
 
 def problem_timeline(*, problem: Problem) -> list[TimelineEntry]:
-    """Every recorded step of the problem, oldest first, with the photos sent at that step."""
+    """Every recorded step of the problem, oldest first, with the photos sent at that step: the
+    report's, each rectification's after-photos (marked rejected when its re-check failed) and
+    the photos taken at each re-check."""
     photos = list(problem.photos.select_related("rectification").order_by("uploaded_at", "id"))
     before = [p for p in photos if p.rectification_id is None]
-    by_rectification = defaultdict(list)
+    after, at_review = defaultdict(list), defaultdict(list)
     for photo in photos:
         if photo.rectification_id:
-            by_rectification[photo.rectification_id].append(photo)
-    rectifications = iter(problem.rectifications.order_by("submitted_at", "id"))
+            (at_review if photo.stage == PhotoStage.RECHECK else after)[photo.rectification_id].append(photo)
+    submitted = list(problem.rectifications.order_by("submitted_at", "id"))
+    rectifications = iter(submitted)
+    reviewed = iter(
+        sorted((r for r in submitted if r.outcome != ReviewOutcome.PENDING), key=lambda r: (r.reviewed_at, r.id))
+    )
     entries = []
     for event in history_for(problem).order_by("at", "id"):
-        shown = []
+        shown, outcome, rejected = [], "", False
         if event.action == "problem.report":
             shown = before
         elif event.action == "problem.rectify":
             rectification = next(rectifications, None)
-            shown = by_rectification.get(rectification.pk, []) if rectification else []
+            if rectification is not None:
+                shown = after.get(rectification.pk, [])
+                rejected = rectification.outcome == ReviewOutcome.FAILED
+        elif event.action == "problem.review":
+            rectification = next(reviewed, None)
+            if rectification is not None:
+                shown = at_review.get(rectification.pk, [])
+                outcome = rectification.outcome
+            else:
+                outcome = ReviewOutcome.PASSED if event.to_state == ProblemStatus.CLOSED else ReviewOutcome.FAILED
         entries.append(
             TimelineEntry(
                 at=event.at,
@@ -160,6 +179,8 @@ def problem_timeline(*, problem: Problem) -> list[TimelineEntry]:
                 to_state=event.to_state,
                 note=event.note,
                 photos=shown,
+                outcome=outcome,
+                rejected=rejected,
             )
         )
     return entries
@@ -220,6 +241,34 @@ def units_for_reporting(*, actor: Actor) -> QuerySet[Unit]:
         Unit.objects.filter(level__in=("community", "compound")), actor, Perm.PROBLEM_REPORT, unit_field="id"
     )
     return units.select_related("parent").order_by("code")
+
+
+def categories_by_frequency(*, days: int = 365) -> list[Category]:
+    """Active categories, the city's most frequent (problems found in the last ``days``) first,
+    then in their usual order: the report form shows the top ones first."""
+    since = timezone.now() - datetime.timedelta(days=days)
+    counts = dict(
+        Problem.objects.filter(found_at__gte=since)
+        .exclude(status=ProblemStatus.VOID)
+        .values_list("category_id")
+        .annotate(n=Count("id"))
+        .values_list("category_id", "n")
+    )
+    categories = list(categories_active())
+    order = {c.pk: i for i, c in enumerate(categories)}
+    categories.sort(key=lambda c: (-counts.get(c.pk, 0), order[c.pk]))
+    for category in categories:
+        category.recent_count = counts.get(category.pk, 0)
+    return categories
+
+
+def units_near(*, actor: Actor, latitude: float, longitude: float, limit: int = 5) -> list[tuple[Unit, int]]:
+    """The units the actor may report at that are nearest the position, most likely first, each
+    with its distance in metres (``nearby.nearest``)."""
+    units = {u.pk: u for u in units_for_reporting(actor=actor).filter(latitude__isnull=False, longitude__isnull=False)}
+    places = [nearby.Place(u.pk, u.level, float(u.latitude), float(u.longitude)) for u in units.values()]
+    ranked = nearby.nearest(places, latitude=latitude, longitude=longitude, limit=limit)
+    return [(units[r.id], r.distance_m) for r in ranked]
 
 
 # --- statistics ------------------------------------------------------------------------------

@@ -429,17 +429,33 @@ def rectification_submit(
     return rectification
 
 
-@transaction.atomic
 def rectification_review(
     *,
     user,
     problem: Problem,
     passed: bool,
     note: str = "",
+    photos: Sequence[bytes] = (),
     expected_version: int | None = None,
     now: datetime.datetime | None = None,
 ) -> Problem:
-    """An inspector re-checks the rectification: pass closes the case, fail sends it back (返工)."""
+    """An inspector re-checks the rectification: pass closes the case, fail sends it back (返工).
+    Photos taken at the re-check (what is still wrong) are kept with the rectification re-checked."""
+    processed = photos_process(photos) if photos else []
+    with _files_cleaned_on_failure() as written, transaction.atomic():
+        return _review(
+            user=user,
+            problem=problem,
+            passed=passed,
+            note=note,
+            photos=processed,
+            written=written,
+            expected_version=expected_version,
+            now=now,
+        )
+
+
+def _review(*, user, problem, passed, note, photos, written, expected_version, now) -> Problem:
     problem = _locked(problem, expected_version)
     before = problem.status
     action = workflow.Action.PASS if passed else workflow.Action.FAIL
@@ -454,6 +470,15 @@ def rectification_review(
         rectification.reviewed_at = now
         rectification.review_note = note.strip()
         rectification.save(update_fields=["outcome", "reviewed_by", "reviewed_at", "review_note"])
+    if photos:
+        _store_photos(
+            problem=problem,
+            photos=photos,
+            stage=PhotoStage.RECHECK,
+            user=user,
+            written=written,
+            rectification=rectification,
+        )
     fields = ["status"]
     if passed:
         problem.closed_at = now
@@ -469,7 +494,7 @@ def rectification_review(
         from_state=before,
         to_state=problem.status,
         note=note.strip(),
-        changes={"passed": passed},
+        changes={"passed": passed, "photos": len(photos)} if photos else {"passed": passed},
         at=now,
     )
     return problem

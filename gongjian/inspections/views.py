@@ -22,15 +22,13 @@ from gongjian.core.filtering import apply_filter
 from gongjian.core.jobs.exports import INVALID_QUERY, export_response
 from gongjian.core.jobs.runner import JobRefused
 from gongjian.inspections import indicators, selectors, services
+from gongjian.inspections.choices import PhotoStage
 from gongjian.inspections.exporters import ProblemExcelExporter
 from gongjian.inspections.filters import ProblemFilterForm, StatsFilterForm
 from gongjian.inspections.forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     InspectionForm,
-    RectifyForm,
-    ReportForm,
-    ReviewForm,
     VoidForm,
 )
 from gongjian.inspections.workflow import Action, allowed_actions
@@ -121,66 +119,27 @@ def work_queue(request):
 
 
 @login_required
-def problem_report(request):
-    actor = actor_for(request.user)
-    _require(actor, Perm.PROBLEM_REPORT)
-    categories = list(selectors.categories_active())
-    units = list(selectors.units_for_reporting(actor=actor))
-    rounds = list(selectors.inspections_for_reporting(actor=actor))
-    form = ReportForm(
-        request.POST or None, request.FILES or None, categories=categories, units=units, inspections=rounds
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            problem = services.problem_report(
-                user=request.user,
-                category=next(c for c in categories if c.code == data["category"]),
-                unit=next(u for u in units if str(u.pk) == data["unit"]),
-                description=data["description"],
-                address=data["address"],
-                point_type=data["point_type"],
-                severity=data["severity"],
-                latitude=data["latitude"],
-                longitude=data["longitude"],
-                photos=[f.read() for f in data["photos"]],
-                inspection=next((i for i in rounds if str(i.pk) == data["inspection"]), None),
-                duplicate_within=services.duplicate_window(),
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        except services.DuplicateReport as duplicate:
-            messages.warning(request, duplicate.message)
-            return redirect("problems:detail", pk=duplicate.problem.pk)
-        else:
-            messages.success(request, _("Problem %(number)s recorded.") % {"number": problem.number})
-            return redirect("problems:detail", pk=problem.pk)
-    return render(request, "inspections/report.html", {"form": form}, status=400 if form.errors else 200)
-
-
-@login_required
 def problem_detail(request, pk: int):
     actor = actor_for(request.user)
     problem = selectors.problem_get(actor=actor, problem_id=pk)
     capacity = services.capacity_for(request.user, problem)
     actions = allowed_actions(problem.status, capacity)
     pending = selectors.pending_extension(problem=problem)
+    photos = list(problem.photos.select_related("rectification"))
     return render(
         request,
         "inspections/problem_detail.html",
         {
             "problem": problem,
             "timeline": selectors.problem_timeline(problem=problem),
-            "before_photos": [p for p in problem.photos.all() if p.stage == "before"],
-            "after_photos": [p for p in problem.photos.all() if p.stage == "after"],
+            "before_photos": [p for p in photos if p.stage == PhotoStage.BEFORE],
+            "after_photos": [p for p in photos if p.stage == PhotoStage.AFTER],
             "can_rectify": Action.RECTIFY in actions,
             "can_review": Action.PASS in actions,
             "can_void": Action.VOID in actions,
             "can_request_extension": Action.REQUEST_EXTENSION in actions and pending is None,
             "can_decide_extension": Action.DECIDE_EXTENSION in actions and pending is not None,
             "pending_extension": pending,
-            "rectify_form": RectifyForm(initial={"version": problem.version}),
-            "review_form": ReviewForm(initial={"version": problem.version}),
             "void_form": VoidForm(initial={"version": problem.version}),
             "extension_form": ExtensionRequestForm(),
             "decision_form": ExtensionDecisionForm(),
@@ -210,41 +169,6 @@ def _transition_view(request, pk: int, form_class, run, *, files: bool = False):
         for error in errors:
             messages.error(request, error)
     return redirect("problems:detail", pk=pk)
-
-
-@login_required
-@require_POST
-def problem_rectify(request, pk: int):
-    return _transition_view(
-        request,
-        pk,
-        RectifyForm,
-        lambda problem, data: services.rectification_submit(
-            user=request.user,
-            problem=problem,
-            note=data["note"],
-            photos=[f.read() for f in data["photos"]],
-            expected_version=data["version"],
-        ),
-        files=True,
-    )
-
-
-@login_required
-@require_POST
-def problem_review(request, pk: int):
-    return _transition_view(
-        request,
-        pk,
-        ReviewForm,
-        lambda problem, data: services.rectification_review(
-            user=request.user,
-            problem=problem,
-            passed=data["passed"],
-            note=data["note"],
-            expected_version=data["version"],
-        ),
-    )
 
 
 @login_required

@@ -104,3 +104,10 @@ document.addEventListener("DOMContentLoaded", () => {
     for (const card of document.querySelectorAll(".js-job[data-status-url]")) pollJob(card);
   });
 })();
+
+// --- Signed out (no user menu on the page): the field app's copies of pages and photos were the
+// last person's; drop them, so nobody else sees them without signal. ---
+document.addEventListener("DOMContentLoaded", () => {
+  if (document.getElementById("user-menu") || !("caches" in window)) return;
+  for (const name of ["gongjian-field-pages", "gongjian-field-photos"]) caches.delete(name).catch(() => {});
+});

@@ -43,17 +43,25 @@ def _sign_out(page) -> None:
 
 def _rectify(page, base, problem_id, photo, note):
     page.goto(f"{base}/problems/{problem_id}/")
-    page.fill("#rectify-note", note)
-    page.set_input_files("#rectify-photos", str(photo))
-    page.click("#rectify button[type=submit]")
+    page.click("#rectify")  # the phone page: the after-photo first
+    page.set_input_files("#id_photos", str(photo))
+    page.wait_for_selector(".photo-preview[data-state=sent]")
+    page.fill("#id_note", note)
+    page.click(".js-submit")
+    page.wait_for_url(f"{base}/problems/{problem_id}/")
     page.wait_for_selector(".alert-success")
 
 
-def _review(page, base, problem_id, passed: bool, note: str):
+def _review(page, base, problem_id, passed: bool, note: str, photo=None):
     page.goto(f"{base}/problems/{problem_id}/")
-    page.check("#review-pass" if passed else "#review-fail")
-    page.fill("#review-note", note)
-    page.click("#review button[type=submit]")
+    page.click("#review")
+    page.click("label[for=review-pass]" if passed else "label[for=review-fail]")
+    page.fill("#id_note", note)
+    if photo is not None:
+        page.set_input_files("#id_photos", str(photo))
+        page.wait_for_selector(".photo-preview[data-state=sent]")
+    page.click(".js-submit")
+    page.wait_for_url(f"{base}/problems/{problem_id}/")
     page.wait_for_selector(".alert-success")
 
 
@@ -69,12 +77,16 @@ def test_the_whole_loop_as_inspector1_and_community1(live_server, page, tmp_path
     _sign_in(page, base, "inspector1")
     page.goto(f"{base}/problems/report/")
     page.set_input_files("#id_photos", str(before))
-    page.fill(".js-filter-select[data-target=id_category]", "乱堆")
-    page.select_option("#id_category", "06036")
-    page.select_option("#id_unit", str(compound.pk))
+    page.wait_for_selector(".photo-preview[data-state=sent]")
+    page.fill("[data-name=category] .js-pick-search", "乱堆")
+    page.press("[data-name=category] .js-pick-search", "Enter")  # typing filters, Enter selects
+    assert page.locator("input[name=category]:checked").input_value() == "06036"
+    page.fill("[data-name=unit] .js-pick-search", compound.name)
+    page.click(f"label:has(input[name=unit][value='{compound.pk}'])")
+    page.click("summary")
     page.fill("#id_address", f"{compound.name}3幢楼道口")
     page.fill("#id_description", "楼道口堆放废旧家具")
-    page.click("#report-form button[type=submit]")
+    page.click(".js-submit")
     page.wait_for_selector(".alert-success")
     problem = Problem.objects.get()
     assert page.url.endswith(f"/problems/{problem.pk}/")
@@ -89,7 +101,7 @@ def test_the_whole_loop_as_inspector1_and_community1(live_server, page, tmp_path
     _sign_out(page)
 
     _sign_in(page, base, "inspector1")
-    _review(page, base, problem.pk, passed=False, note="仍有纸箱未清理")
+    _review(page, base, problem.pk, passed=False, note="仍有纸箱未清理", photo=before)
     _sign_out(page)
 
     _sign_in(page, base, "community1")
