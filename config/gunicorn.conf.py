@@ -51,8 +51,8 @@ control_socket_disable = not env_bool("GUNICORN_CONTROL_SOCKET", default=False)
 def post_worker_init(worker):
     """Django is loaded: move everything it allocated at start (modules, settings, URL patterns,
     middleware) out of the garbage collector's sight, so that the full collections a busy worker
-    runs every few hundred requests no longer walk those objects again (a full collection cost
-    about 300 ms of CPU on a worker of this project, bench/README.md "What a request costs").
+    runs every few hundred requests no longer walk those objects again (a full collection took
+    300 ms or more on a worker of this project, bench/README.md "What a request costs").
     A request allocates tens of thousands of short-lived objects (query rows, template nodes):
     a larger first generation collects them in one pass instead of dozens. Memory stays bounded:
     nothing here turns collection off."""
