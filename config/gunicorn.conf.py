@@ -49,7 +49,7 @@ control_socket_disable = not env_bool("GUNICORN_CONTROL_SOCKET", default=False)
 
 
 def post_worker_init(worker):
-    """Django is loaded: move everything it allocated at start (modules, settings, URL patterns,
+    """Django is loaded: move everything it allocated at start (modules, settings, the
     middleware) out of the garbage collector's sight, so that the full collections a busy worker
     runs every few hundred requests no longer walk those objects again (a full collection took
     300 ms or more on a worker of this project, bench/README.md "What a request costs").
