@@ -12,4 +12,5 @@ BENCHMARKS = [
     "bench.tasks",
     "bench.load",
     "bench.open311",
+    "bench.requestcost",
 ]
