@@ -58,6 +58,7 @@ NAV_ITEMS = [
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
     (SYSTEM, _("Category suggestions"), "suggestions:index", Perm.CATEGORY_MANAGE),
     (SYSTEM, _("Open311 keys"), "residents:keys", Perm.OPEN311_MANAGE),
+    (SYSTEM, _("Public board settings"), "boards:settings", Perm.BOARD_MANAGE),
     (SYSTEM, _("Administration"), "admin:index", Perm.ADMIN_SITE),
     (SYSTEM, _("Big screen"), "dashboard:wall", leads),
     (SYSTEM, _("API docs"), "api-docs", uses_api),
