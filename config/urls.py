@@ -25,6 +25,7 @@ urlpatterns = [
     path("plans/", include("gongjian.plans.urls")),
     path("notices/", include("gongjian.notices.urls")),
     path("board/", include("gongjian.boards.urls")),
+    path("selections/", include("gongjian.selections.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

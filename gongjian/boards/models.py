@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.models import TimeStampedModel
 
-SECTIONS = ("show_ranking", "show_red_flags", "show_lists", "show_closed", "show_volunteer_sign_up")
+SECTIONS = ("show_ranking", "show_red_flags", "show_lists", "show_closed", "show_volunteer_sign_up", "show_winners")
 
 
 class BoardSettings(TimeStampedModel):
@@ -21,6 +21,7 @@ class BoardSettings(TimeStampedModel):
     show_lists = models.BooleanField(_("show the red and black lists"), default=True)
     show_closed = models.BooleanField(_("show the problems closed this month"), default=True)
     show_volunteer_sign_up = models.BooleanField(_("show the volunteer sign-up"), default=True)
+    show_winners = models.BooleanField(_("show the winners of the latest selection"), default=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

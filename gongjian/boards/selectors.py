@@ -42,7 +42,11 @@ def cache_key(*, city: Unit, settings: BoardSettings, published: Assessment | No
         last_adjustment = Adjustment.objects.filter(sheet__assessment=published).aggregate(m=Max("id"))["m"] or 0
         stamp = published.published_at.timestamp() if published.published_at else 0
         month_part = f"{published.pk}.{stamp}.{last_adjustment}"
-    return f"boards:{city.pk}:{settings.version}:{month_part}:{today.isoformat()}"
+    from gongjian.selections.models import Selection
+
+    final = Selection.objects.filter(city=city, finalised_at__isnull=False).order_by("-finalised_at").first()
+    selection_part = f"{final.pk}.{final.finalised_at.timestamp()}" if final else "none"
+    return f"boards:{city.pk}:{settings.version}:{month_part}:{selection_part}:{today.isoformat()}"
 
 
 def _rate(score: Decimal, max_score: Decimal) -> str:
@@ -134,6 +138,10 @@ def board(city: Unit, *, today: datetime.date | None = None) -> dict:
     if settings.show_closed:
         data["closed"] = _closed(city, today)
     data["volunteer_sign_up"] = settings.show_volunteer_sign_up
+    if settings.show_winners:
+        from gongjian.selections.selectors import latest_winners
+
+        data["winners"] = latest_winners(city)
     cache.set(key, data, BOARD_CACHE_SECONDS)
     return data
 

@@ -18,6 +18,7 @@ from gongjian.boards.forms import BoardSettingsForm
 from gongjian.boards.models import SECTIONS
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import Unit
+from gongjian.selections.choices import AwardKind
 
 
 @require_GET
@@ -35,6 +36,9 @@ def _labelled(data: dict) -> dict:
         block["level_label"] = levels.get(block["level"], block["level"])
     for line in data.get("lists", {}).get("sanctions", []):
         line["kind_label"] = kinds.get(line["kind"], line["kind"])
+    awards = dict(AwardKind.choices)
+    for winner in (data.get("winners") or {}).get("winners", []):
+        winner["kind_label"] = awards.get(winner["kind"], winner["kind"])
     return data
 
 

@@ -46,6 +46,8 @@ NAV_ITEMS = [
     (PARTICIPATION, _("Volunteers"), "participation:volunteers", Perm.VOLUNTEER_VIEW),
     (PARTICIPATION, _("Co-construction"), "participation:pairings", Perm.PARTICIPATION_VIEW),
     (PARTICIPATION, _("My volunteer service"), "participation:me", volunteers),
+    (PARTICIPATION, _("Selections"), "selections:office", Perm.SELECTION_MANAGE),
+    (PARTICIPATION, _("Nominations"), "selections:index", Perm.SELECTION_NOMINATE),
     (ARCHIVES, _("Archive"), "archives:index", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Meetings"), "archives:meetings", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Mechanisms"), "archives:mechanisms-index", Perm.ARCHIVE_VIEW),
