@@ -119,6 +119,7 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
                 Perm.ACTIVITY_MANAGE,
                 Perm.ARCHIVE_VIEW,
                 Perm.ARCHIVE_MANAGE,
+                Perm.SELECTION_NOMINATE,
             },
         ),
         (
