@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "gongjian.suggestions",
     "gongjian.plans",
     "gongjian.notices",
+    "gongjian.boards",
+    "gongjian.selections",
 ]
 
 MIDDLEWARE = [
@@ -408,6 +410,8 @@ REST_FRAMEWORK = {
         "resident_support": env_str("RESIDENT_SUPPORT_RATE", "60/hour"),
         "open311_read": env_str("OPEN311_READ_RATE", "120/min"),
         "open311_key": env_str("OPEN311_KEY_RATE", "60/min"),
+        # Public votes of a selection (gongjian/selections), per address.
+        "selection_vote": env_str("SELECTION_VOTE_RATE", "30/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "gongjian.api.schema.GongjianAutoSchema",
     "EXCEPTION_HANDLER": "gongjian.api.errors.exception_handler",
@@ -498,3 +502,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongjian@localhost")
+
+# --- 评选 (gongjian/selections, docs/residents.md) -------------------------------------------------
+# A burst: at least this many votes from one address, or from one /24 network, within the window.
+SELECTION_BURST_MINUTES = env_int("SELECTION_BURST_MINUTES", 10)
+SELECTION_BURST_PER_ADDRESS = env_int("SELECTION_BURST_PER_ADDRESS", 20)
+SELECTION_BURST_PER_NETWORK = env_int("SELECTION_BURST_PER_NETWORK", 50)

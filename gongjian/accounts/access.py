@@ -63,6 +63,11 @@ class Perm(StrEnum):
     NOTICE_VIEW = "notice.view"  # notices received by one's units, and their receipts
     NOTICE_SEND = "notice.send"  # send notices from one's unit and follow their receipts
     NOTICE_REPLY = "notice.reply"  # acknowledge (签收) and reply (回执) for one's unit
+    # Public boards (gongjian/boards)
+    BOARD_MANAGE = "board.manage"  # what the city's public board shows (city office)
+    # 评选 (gongjian/selections)
+    SELECTION_MANAGE = "selection.manage"  # run selections, approve nominees, decide on bursts (city office)
+    SELECTION_NOMINATE = "selection.nominate"  # nominate the community's own people
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -118,6 +123,8 @@ _PLAN_PERMS: dict[str, set[Perm]] = {
 }
 for _role, _extra in _PLAN_PERMS.items():
     ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
+# 评选: communities nominate their own people; the city office (every Perm) runs the selection.
+ROLE_PERMS[Role.COMMUNITY_WORKER] = ROLE_PERMS[Role.COMMUNITY_WORKER] | {Perm.SELECTION_NOMINATE}
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class EvidenceSource(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     PLAN = "plan", _("Work plan")
     RECEIPT = "receipt", _("Notice receipt")
+    SELECTION = "selection", _("Selection winner")
 
 
 class FileKind(models.TextChoices):

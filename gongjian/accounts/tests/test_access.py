@@ -130,6 +130,7 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
                 Perm.PLAN_MANAGE,
                 Perm.NOTICE_VIEW,
                 Perm.NOTICE_REPLY,
+                Perm.SELECTION_NOMINATE,
             },
         ),
         (
