@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "gongjian.suggestions",
     "gongjian.plans",
     "gongjian.notices",
+    "gongjian.materials",
 ]
 
 MIDDLEWARE = [
@@ -498,3 +499,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongjian@localhost")
+
+# --- materials and propaganda positions (gongjian/materials, docs/materials.md) -----------------------
+MATERIAL_AUDIO_MAX_BYTES = env_int("MATERIAL_AUDIO_MAX_MB", 30) * 1024 * 1024
+# Days within which each kind of propaganda position must be updated (defaults in materials/stale.py).
+POSITION_UPDATE_DAYS: dict[str, int] = {}

@@ -43,6 +43,8 @@ class EvidenceSource(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     PLAN = "plan", _("Work plan")
     RECEIPT = "receipt", _("Notice receipt")
+    MATERIAL = "material", _("Material receipt")
+    POSITION = "position", _("Propaganda position update")
 
 
 class FileKind(models.TextChoices):
