@@ -504,3 +504,4 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongjian@localhost")
 MATERIAL_AUDIO_MAX_BYTES = env_int("MATERIAL_AUDIO_MAX_MB", 30) * 1024 * 1024
 # Days within which each kind of propaganda position must be updated (defaults in materials/stale.py).
 POSITION_UPDATE_DAYS: dict[str, int] = {}
+UPLOAD_FILE_MAX_BYTES = max(UPLOAD_FILE_MAX_BYTES, MATERIAL_AUDIO_MAX_BYTES)  # a recording may be larger than a photo
