@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjian.materials.choices import MaterialKind, PositionKind
 from gongjian.organizations.choices import UnitLevel
@@ -43,7 +44,7 @@ class VersionForm(forms.Form):
 class PositionForm(forms.Form):
     unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
     kind = forms.ChoiceField(label=_("Kind"), choices=PositionKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("propaganda position", "Name"), max_length=120)
     address = forms.CharField(label=_("Where"), max_length=200, required=False)
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     lng = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)

@@ -79,3 +79,42 @@ def test_a_community_plays_the_latest_recording_and_confirms_receipt_on_a_phone(
         _shot(page, "office-receipts")
     finally:
         context.close()
+
+
+def test_the_register_of_positions_flags_the_stale_one_on_a_phone(browser, live_server, people, small_city):
+    import datetime
+
+    from django.utils import timezone
+
+    from gongjian.archives.tests.factories import jpeg
+    from gongjian.materials import positions
+    from gongjian.materials.models import Position
+
+    old = positions.position_register(
+        actor=people.community_worker, unit=small_city.community_a1, kind="blackboard", name="东门黑板报"
+    )
+    Position.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=60))
+    fresh = positions.position_register(
+        actor=people.community_worker, unit=small_city.community_a1, kind="screen", name="服务中心电子屏"
+    )
+    positions.position_record_update(
+        actor=people.community_worker,
+        position=fresh,
+        updated_on=timezone.localdate(),
+        theme="垃圾分类",
+        photo=jpeg(seed=8),
+    )
+    base = live_server.url
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    try:
+        _sign_in(page, base, people.community_worker.username)
+        page.goto(f"{base}/materials/positions/")
+        assert page.locator("#positions tr[data-name='东门黑板报']").get_attribute("data-stale") == "1"
+        assert page.locator("#positions tr[data-name='服务中心电子屏']").get_attribute("data-stale") == "0"
+        _shot(page, "positions")
+        page.goto(f"{base}/materials/positions/{fresh.pk}/")
+        page.wait_for_function("document.querySelector('#updates img').naturalWidth > 0")
+        _shot(page, "position-detail")
+    finally:
+        context.close()
