@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "gongjian.notices",
     "gongjian.boards",
     "gongjian.selections",
+    "gongjian.materials",
 ]
 
 MIDDLEWARE = [
@@ -508,3 +509,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongjian@localhost")
 SELECTION_BURST_MINUTES = env_int("SELECTION_BURST_MINUTES", 10)
 SELECTION_BURST_PER_ADDRESS = env_int("SELECTION_BURST_PER_ADDRESS", 20)
 SELECTION_BURST_PER_NETWORK = env_int("SELECTION_BURST_PER_NETWORK", 50)
+# --- materials and propaganda positions (gongjian/materials, docs/materials.md) -----------------------
+MATERIAL_AUDIO_MAX_BYTES = env_int("MATERIAL_AUDIO_MAX_MB", 30) * 1024 * 1024
+# Days within which each kind of propaganda position must be updated (defaults in materials/stale.py).
+POSITION_UPDATE_DAYS: dict[str, int] = {}
+UPLOAD_FILE_MAX_BYTES = max(UPLOAD_FILE_MAX_BYTES, MATERIAL_AUDIO_MAX_BYTES)  # a recording may be larger than a photo

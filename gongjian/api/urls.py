@@ -12,6 +12,7 @@ from gongjian.archives.api import (
 )
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
+from gongjian.materials.api import MaterialViewSet, PositionViewSet
 from gongjian.notices.api import NoticeViewSet
 from gongjian.participation.api import (
     ActivityViewSet,
@@ -48,6 +49,8 @@ router.register("binders", BinderViewSet, basename="binder")
 
 router.register("plans", PlanViewSet, basename="plan")
 router.register("notices", NoticeViewSet, basename="notice")
+router.register("materials", MaterialViewSet, basename="material")
+router.register("positions", PositionViewSet, basename="position")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -44,6 +44,8 @@ class EvidenceSource(models.TextChoices):
     PLAN = "plan", _("Work plan")
     RECEIPT = "receipt", _("Notice receipt")
     SELECTION = "selection", _("Selection winner")
+    MATERIAL = "material", _("Material receipt")
+    POSITION = "position", _("Propaganda position update")
 
 
 class FileKind(models.TextChoices):

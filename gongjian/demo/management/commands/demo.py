@@ -7,6 +7,7 @@ from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.boundaries import build_demo_boundaries
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.inspections import build_demo_inspections, demo_months
+from gongjian.demo.materials import build_demo_materials
 from gongjian.demo.participation import build_demo_participation
 from gongjian.demo.plans import build_demo_plans
 from gongjian.demo.residents import build_demo_residents
@@ -50,6 +51,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Plans and notices: a year plan per community ({plans} created now, every third without measures), "
             "an inspection notice to street1's communities, notices with part of the receipts missing"
+        )
+        materials = build_demo_materials()
+        self.stdout.write(
+            f"Materials: {materials} created now (a loudspeaker recording in two versions, templates); "
+            "propaganda positions in street1's communities, half of them stale"
         )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
