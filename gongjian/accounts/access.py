@@ -63,6 +63,9 @@ class Perm(StrEnum):
     NOTICE_VIEW = "notice.view"  # notices received by one's units, and their receipts
     NOTICE_SEND = "notice.send"  # send notices from one's unit and follow their receipts
     NOTICE_REPLY = "notice.reply"  # acknowledge (签收) and reply (回执) for one's unit
+    # Satisfaction surveys (gongjian/surveys): the city office designs and publishes; others read results.
+    SURVEY_VIEW = "survey.view"  # the results of one's own communities
+    SURVEY_MANAGE = "survey.manage"  # design, publish and version questionnaires (city office)
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -118,6 +121,10 @@ _PLAN_PERMS: dict[str, set[Perm]] = {
 }
 for _role, _extra in _PLAN_PERMS.items():
     ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
+# Satisfaction surveys: the city office (every Perm) designs; the city's leaders, streets and
+# communities read the results of their own communities.
+for _role in (Role.CITY_LEADER, Role.STREET_OFFICER, Role.COMMUNITY_WORKER):
+    ROLE_PERMS[_role] = ROLE_PERMS[_role] | {Perm.SURVEY_VIEW}
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ NAV_ITEMS = [
     (PARTICIPATION, _("Volunteers"), "participation:volunteers", Perm.VOLUNTEER_VIEW),
     (PARTICIPATION, _("Co-construction"), "participation:pairings", Perm.PARTICIPATION_VIEW),
     (PARTICIPATION, _("My volunteer service"), "participation:me", volunteers),
+    (PARTICIPATION, _("Satisfaction surveys"), "surveys:list", Perm.SURVEY_VIEW),
     (ARCHIVES, _("Archive"), "archives:index", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Meetings"), "archives:meetings", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Mechanisms"), "archives:mechanisms-index", Perm.ARCHIVE_VIEW),
