@@ -133,6 +133,16 @@ def period_problem(survey: Survey, today=None) -> str:
     return ""
 
 
+def _device_hash(survey: Survey, device_id: str) -> str:
+    return keyed_hash("survey-device", f"{survey.pk}:{device_id}")
+
+
+def already_answered(survey: Survey, device_id: str) -> bool:
+    return (
+        bool(device_id) and Response.objects.filter(survey=survey, device_hash=_device_hash(survey, device_id)).exists()
+    )
+
+
 def response_submit(*, link: SurveyCommunity, answers: dict, device_id: str, phone: str = "") -> Response:
     """Record one resident's answers (``answers``: question id → list of choices, scale value or
     text, already checked by the form). One response per device and per phone number."""
@@ -140,7 +150,7 @@ def response_submit(*, link: SurveyCommunity, answers: dict, device_id: str, pho
     problem = period_problem(survey)
     if problem:
         raise Conflict(problem)
-    device_hash = keyed_hash("survey-device", f"{survey.pk}:{device_id}")
+    device_hash = _device_hash(survey, device_id)
     phone_hash = keyed_hash("survey-phone", f"{survey.pk}:{phone}") if phone else ""
     taken = Response.objects.filter(survey=survey, device_hash=device_hash)
     if phone_hash:

@@ -41,6 +41,9 @@ def answer(request, token: str):
     closed = services.period_problem(survey)
     if closed:
         return render(request, "surveys/closed.html", {"link": link, "message": closed}, status=410)
+    if request.method == "GET" and services.already_answered(survey, device_id(request)):
+        message = _("This survey has already been answered from this phone or with this number.")
+        return render(request, "surveys/closed.html", {"link": link, "message": message})
     questions = list(survey.questions.all())
     form = AnswerForm(request.POST or None, questions=questions)
     status = 200
