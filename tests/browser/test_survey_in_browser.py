@@ -65,4 +65,9 @@ def test_a_resident_answers_through_the_community_link_and_the_office_sees_the_c
     assert row.locator(".response-count").inner_text() == "1"
     assert "100.00%" in row.inner_text()
     _shot(staff, "3-results")
+    # The survey's page: each community's link and its QR code, drawn by the server.
+    staff.goto(f"{base}/surveys/office/{survey.pk}/")
+    assert link.token in staff.inner_text("#survey-links")
+    assert staff.evaluate("document.querySelector('.survey-qr').naturalWidth") > 0
+    _shot(staff, "4-links")
     office.close()
