@@ -88,3 +88,16 @@ def test_the_excel_export_has_the_figures_and_no_formula(client, answered, peopl
     assert [(r[0], r[1], r[2]) for r in rows] == [("甲一社区", 6, 4), ("甲二社区", 1, 0)]
     text_cell = sheets[2]["B3"]
     assert text_cell.value == '=HYPERLINK("x")' and text_cell.data_type == "s"
+
+
+def test_the_list_shows_each_office_only_the_surveys_of_its_communities(client, answered, people, small_city):
+    other = a_survey(user=people.city_admin, city=small_city.city, communities=[small_city.community_b1])
+    other.title = "乙街道专项调查"
+    other.save()
+    client.force_login(people.community_worker)
+    page = client.get("/surveys/office/").content.decode()
+    assert answered.title in page and "乙街道专项调查" not in page
+    client.force_login(people.city_admin)
+    assert "乙街道专项调查" in client.get("/surveys/office/").content.decode()
+    client.force_login(people.outsider)
+    assert client.get("/surveys/office/").status_code == 404
