@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gongjian.archives",
     "gongjian.documents",
     "gongjian.residents",
+    "gongjian.surveys",
     "gongjian.demo",
     "gongjian.dashboard",
     "gongjian.suggestions",
@@ -326,6 +327,8 @@ EXPORT_JOB_ROWS = env_int("EXPORT_JOB_ROWS", 5000)
 # The assessment's evidence items are scored by the archive's completeness (the assessments app
 # does not import the archives, which build on it; empty: evidence items are scored by hand).
 ASSESSMENT_EVIDENCE_SCORER = "gongjian.archives.scoring.losses"
+# satisfaction_rate items: the residents' surveys (gongjian/surveys/feed.py).
+ASSESSMENT_SURVEY_RATES = "gongjian.surveys.feed.rates"
 # Counts archive records changed since a moment (a month's computation is then stale).
 ASSESSMENT_EVIDENCE_CHANGES = "gongjian.archives.scoring.changes_since"
 
@@ -409,6 +412,8 @@ REST_FRAMEWORK = {
         "resident_device": env_str("RESIDENT_DEVICE_RATE", "10/hour"),
         "resident_phone": env_str("RESIDENT_PHONE_RATE", "10/day"),
         "resident_support": env_str("RESIDENT_SUPPORT_RATE", "60/hour"),
+        # Satisfaction survey answers per network address (gongjian/surveys/views.py).
+        "survey_answer": env_str("SURVEY_ANSWER_RATE", "30/hour"),
         "open311_read": env_str("OPEN311_READ_RATE", "120/min"),
         "open311_key": env_str("OPEN311_KEY_RATE", "60/min"),
         # Public votes of a selection (gongjian/selections), per address.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("suggestions/", include("gongjian.suggestions.urls")),
     path("residents/", include("gongjian.residents.urls")),
     path("open311/v2/", include("gongjian.residents.open311_urls")),
+    path("surveys/", include("gongjian.surveys.urls")),
     path("plans/", include("gongjian.plans.urls")),
     path("notices/", include("gongjian.notices.urls")),
     path("board/", include("gongjian.boards.urls")),

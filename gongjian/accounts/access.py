@@ -68,6 +68,9 @@ class Perm(StrEnum):
     # 评选 (gongjian/selections)
     SELECTION_MANAGE = "selection.manage"  # run selections, approve nominees, decide on bursts (city office)
     SELECTION_NOMINATE = "selection.nominate"  # nominate the community's own people
+    # Satisfaction surveys (gongjian/surveys): the city office designs and publishes; others read results.
+    SURVEY_VIEW = "survey.view"  # the results of one's own communities
+    SURVEY_MANAGE = "survey.manage"  # design, publish and version questionnaires (city office)
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -125,6 +128,10 @@ for _role, _extra in _PLAN_PERMS.items():
     ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
 # 评选: communities nominate their own people; the city office (every Perm) runs the selection.
 ROLE_PERMS[Role.COMMUNITY_WORKER] = ROLE_PERMS[Role.COMMUNITY_WORKER] | {Perm.SELECTION_NOMINATE}
+# Satisfaction surveys: the city office (every Perm) designs; the city's leaders, streets and
+# communities read the results of their own communities.
+for _role in (Role.CITY_LEADER, Role.STREET_OFFICER, Role.COMMUNITY_WORKER):
+    ROLE_PERMS[_role] = ROLE_PERMS[_role] | {Perm.SURVEY_VIEW}
 
 
 @dataclass(frozen=True)

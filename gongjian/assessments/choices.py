@@ -28,6 +28,8 @@ class Indicator(models.TextChoices):
     REWORK_RATE = "rework_rate", _("Rework rate")
     OVERDUE_RATE = "overdue_rate", _("Overdue rate")
     RELAPSE_RATE = "relapse_rate", _("Relapse rate")
+    # From the residents' satisfaction survey of the month (gongjian/surveys/feed.py).
+    SATISFACTION_RATE = "satisfaction_rate", _("Residents' satisfaction rate")
 
 
 # Rates where more is worse: full points at or BELOW the threshold.

@@ -22,7 +22,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gongjian.assessments import scoring
-from gongjian.assessments.choices import LOWER_IS_BETTER, AssessmentStatus, DeductionSource, Method
+from gongjian.assessments.choices import LOWER_IS_BETTER, AssessmentStatus, DeductionSource, Indicator, Method
 from gongjian.assessments.models import (
     Adjustment,
     Assessment,
@@ -115,6 +115,7 @@ def compute(
     tree = Tree(assessment.city_id)
     ranked = [n for n in tree.nodes.values() if n.level in ruleset.levels]
     archive = _archive_scores(assessment.city_id, month, leaves, [n.id for n in ranked])
+    survey_rates = _survey_rates(assessment.city_id, month, leaves, [n.id for n in ranked])
     by_street: dict[int | None, list[Node]] = defaultdict(list)
     for node in ranked:
         by_street[tree.ancestor_at(node.id, "street")].append(node)
@@ -125,6 +126,7 @@ def compute(
         as_of=as_of,
         carried=carried_events(assessment, as_of=as_of),
     )
+    facts.survey_rates = survey_rates
 
     _clear(assessment)
     writer = _Writer(assessment)
@@ -216,6 +218,7 @@ class _StreetBatch:
         self.cohorts = facts.cohorts
         self.found_order = facts.found_order
         self.not_entered = _("No score entered yet")
+        self.survey_rates = getattr(facts, "survey_rates", {})
 
     def _collect(self, source: dict, unit_ids: Iterable[int]) -> list[tuple]:
         rows = []
@@ -286,14 +289,17 @@ class _StreetBatch:
             for (pid, _code, number, cname, _carried), amount in zip(hits, amounts, strict=True):
                 lines.append((DeductionSource.PROBLEM, amount, f"{cname} {number}", pid, None, None))
         elif item.method == Method.RATE:
-            value = getattr(rates, item.indicator)
+            source = ""
+            if item.indicator == Indicator.SATISFACTION_RATE:
+                value, source = self.survey_rates.get(node.id, (None, ""))
+            else:
+                value = getattr(rates, item.indicator)
             loss = scoring.rate_loss(
                 item.points, item.threshold, item.per_point, value, lower_is_better=item.indicator in LOWER_IS_BETTER
             )
             if loss:
-                lines.append(
-                    (DeductionSource.RATE, loss, f"{item.indicator} {value}% / {item.threshold}%", None, None, None)
-                )
+                reason = f"{item.indicator} {value}% / {item.threshold}%" + (f" · {source}" if source else "")
+                lines.append((DeductionSource.RATE, loss, reason, None, None, None))
         elif item.method == Method.EVIDENCE and item.id in self.archive_items:
             lost = self.archive_losses.get((node.id, item.id))
             if lost is not None:
@@ -332,6 +338,16 @@ def _archive_scores(city_id: int, month: datetime.date, leaves: list[RuleItem], 
         return set(), {}
     scorer = import_string(scorer_path)
     return scorer(city_id=city_id, month=month, item_ids=evidence_ids, unit_ids=unit_ids)
+
+
+def _survey_rates(city_id: int, month: datetime.date, leaves: list[RuleItem], unit_ids: list[int]):
+    """The satisfaction surveys' rates for ``satisfaction_rate`` items, through the reader the
+    settings name (gongjian/surveys/feed.py): {unit id: (rate % or None, the survey and period)}."""
+    reader_path = getattr(settings, "ASSESSMENT_SURVEY_RATES", "")
+    wanted = any(i.method == Method.RATE and i.indicator == Indicator.SATISFACTION_RATE for i in leaves)
+    if not wanted or not reader_path:
+        return {}
+    return import_string(reader_path)(city_id=city_id, month=month, unit_ids=unit_ids)
 
 
 class _Writer:

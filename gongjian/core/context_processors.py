@@ -48,6 +48,7 @@ NAV_ITEMS = [
     (PARTICIPATION, _("My volunteer service"), "participation:me", volunteers),
     (PARTICIPATION, _("Selections"), "selections:office", Perm.SELECTION_MANAGE),
     (PARTICIPATION, _("Nominations"), "selections:index", Perm.SELECTION_NOMINATE),
+    (PARTICIPATION, _("Satisfaction surveys"), "surveys:list", Perm.SURVEY_VIEW),
     (ARCHIVES, _("Archive"), "archives:index", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Meetings"), "archives:meetings", Perm.ARCHIVE_VIEW),
     (ARCHIVES, _("Mechanisms"), "archives:mechanisms-index", Perm.ARCHIVE_VIEW),
