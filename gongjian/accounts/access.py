@@ -63,6 +63,8 @@ class Perm(StrEnum):
     NOTICE_VIEW = "notice.view"  # notices received by one's units, and their receipts
     NOTICE_SEND = "notice.send"  # send notices from one's unit and follow their receipts
     NOTICE_REPLY = "notice.reply"  # acknowledge (签收) and reply (回执) for one's unit
+    # Campaigns (gongjian/campaigns): declared by the city office; read with PROBLEM_VIEW
+    CAMPAIGN_MANAGE = "campaign.manage"
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}

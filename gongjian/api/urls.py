@@ -22,6 +22,7 @@ from gongjian.participation.api import (
     VolunteerViewSet,
 )
 from gongjian.plans.api import PlanViewSet
+from gongjian.campaigns.api import CampaignViewSet
 from gongjian.suggestions.api import CategorySuggestView
 
 router = DefaultRouter()
@@ -48,6 +49,7 @@ router.register("binders", BinderViewSet, basename="binder")
 
 router.register("plans", PlanViewSet, basename="plan")
 router.register("notices", NoticeViewSet, basename="notice")
+router.register("campaigns", CampaignViewSet, basename="campaign")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

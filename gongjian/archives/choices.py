@@ -43,6 +43,7 @@ class EvidenceSource(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     PLAN = "plan", _("Work plan")
     RECEIPT = "receipt", _("Notice receipt")
+    CAMPAIGN = "campaign", _("Campaign report")
 
 
 class FileKind(models.TextChoices):
