@@ -499,3 +499,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongjian@localhost")
+
+
+# --- activity plans (方案, gongjian/participation/activity_plans.py, docs/participation.md) ----------
+# On: an activity planned in advance from now on cannot be held before the level above approved its
+# plan. Activities planned before this setting existed, and activities recorded after the fact, are
+# not held back.
+ACTIVITY_PLAN_REQUIRED = env_bool("ACTIVITY_PLAN_REQUIRED", True)
