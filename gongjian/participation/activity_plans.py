@@ -64,7 +64,9 @@ def _clean(data: PlanIn) -> dict:
 
 
 def can_submit(actor: Actor, activity: Activity) -> bool:
-    return Perm.ACTIVITY_MANAGE in perms_at_unit(actor, activity.community_id)
+    """The community writes its plan; whoever approves it (the level above) does not, so that no
+    one approves a plan of their own."""
+    return Perm.ACTIVITY_MANAGE in perms_at_unit(actor, activity.community_id) and not can_decide(actor, activity)
 
 
 def can_decide(actor: Actor, activity: Activity) -> bool:

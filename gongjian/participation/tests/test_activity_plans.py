@@ -94,8 +94,9 @@ def test_a_returned_plan_needs_a_comment_and_goes_back_for_a_new_decision(people
 
 
 def test_only_the_level_above_decides_and_only_the_community_submits(people, planned):
-    with pytest.raises(NotPermitted):
-        activity_plans.plan_submit(user=people.outsider, activity=planned, data=data())
+    for user in (people.outsider, people.street_officer):
+        with pytest.raises(NotPermitted):
+            activity_plans.plan_submit(user=user, activity=planned, data=data())
     plan = activity_plans.plan_submit(user=people.community_worker, activity=planned, data=data())
     for user in (people.community_worker, people.outsider):
         with pytest.raises(NotPermitted):
