@@ -11,6 +11,7 @@ from gongjian.archives.api import (
     MeetingViewSet,
 )
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
+from gongjian.campaigns.api import CampaignViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
 from gongjian.notices.api import NoticeViewSet
 from gongjian.participation.api import (
@@ -22,7 +23,6 @@ from gongjian.participation.api import (
     VolunteerViewSet,
 )
 from gongjian.plans.api import PlanViewSet
-from gongjian.campaigns.api import CampaignViewSet
 from gongjian.suggestions.api import CategorySuggestView
 
 router = DefaultRouter()
