@@ -44,6 +44,7 @@ class EvidenceSource(models.TextChoices):
     PLAN = "plan", _("Work plan")
     RECEIPT = "receipt", _("Notice receipt")
     CAMPAIGN = "campaign", _("Campaign report")
+    ACTIVITY_PLAN = "act_plan", _("Activity plan")
 
 
 class FileKind(models.TextChoices):

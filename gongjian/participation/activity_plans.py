@@ -132,7 +132,44 @@ def plan_decide(*, user, plan: ActivityPlan, approve: bool, comment: str = "") -
             to_state=plan.status,
             note=comment,
         )
+        if approve:
+            collect_from_plan(plan, actor=user)
     return plan
+
+
+def _plan_text(plan: ActivityPlan) -> str:
+    parts = [
+        (_("Aim"), plan.aim),
+        (_("Time"), plan.schedule),
+        (_("Place"), plan.place),
+        (_("People"), f"{plan.people}（{plan.expected_attendance}）"),
+        (_("Budget (yuan)"), str(plan.budget)),
+        (_("Safety"), plan.safety),
+        (_("Publicity"), plan.publicity),
+    ]
+    return "\n".join(f"{label}：{value}" for label, value in parts)
+
+
+def collect_from_plan(plan: ActivityPlan, *, actor=None):
+    """An approved plan files itself in the community's archive as a document record."""
+    from gongjian.archives.choices import EvidenceKind, EvidenceSource
+    from gongjian.archives.services.collection import _collect, _in_site_language
+
+    @_in_site_language
+    def collect():
+        return _collect(
+            source=EvidenceSource.ACTIVITY_PLAN,
+            source_id=plan.pk,
+            unit=plan.activity.community,
+            kind=EvidenceKind.DOCUMENT,
+            title=_("Activity plan: %(title)s") % {"title": plan.activity.title},
+            date=timezone.localtime(plan.decided_at or plan.submitted_at).date(),
+            text=_plan_text(plan),
+            files=[],
+            actor=actor,
+        )
+
+    return collect()
 
 
 def hold_refusal(activity: Activity) -> str | None:

@@ -147,3 +147,15 @@ def test_the_pages_submit_approve_and_show_the_plan_against_what_happened(people
         ("40", "28", True),
         ("社区广场", "社区广场", False),
     ]
+
+
+def test_an_approved_plan_files_itself_in_the_communitys_archive(people, small_city, planned):
+    from gongjian.archives.models import Evidence
+    from gongjian.archives.tests.factories import archive_ruleset, published_template
+
+    published_template(people.city_admin, archive_ruleset(people.city_admin, small_city.city))
+    plan = activity_plans.plan_submit(user=people.community_worker, activity=planned, data=data())
+    assert not Evidence.objects.filter(source="act_plan").exists()
+    activity_plans.plan_decide(user=people.street_officer, plan=plan, approve=True)
+    record = Evidence.objects.get(source="act_plan", source_id=plan.pk, is_current=True)
+    assert record.unit == small_city.community_a1 and "增进邻里交流" in record.text
