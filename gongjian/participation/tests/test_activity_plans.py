@@ -159,3 +159,17 @@ def test_an_approved_plan_files_itself_in_the_communitys_archive(people, small_c
     activity_plans.plan_decide(user=people.street_officer, plan=plan, approve=True)
     record = Evidence.objects.get(source="act_plan", source_id=plan.pk, is_current=True)
     assert record.unit == small_city.community_a1 and "增进邻里交流" in record.text
+
+
+def test_the_api_refuses_to_hold_an_activity_without_an_approved_plan_and_says_why(people, planned):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people.community_worker)
+    refused = api.post(
+        f"/api/v1/activities/{planned.pk}/hold/",
+        {"held_on": timezone.localdate().isoformat(), "attendance": "12", "version": "1"},
+        format="multipart",
+    )
+    assert refused.status_code == 400 and "plan" in refused.json(), refused.json()
+    assert planned.__class__.objects.get(pk=planned.pk).status == "planned"
