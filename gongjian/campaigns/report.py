@@ -91,7 +91,7 @@ def compose_report(facts: ReportFacts) -> CampaignReport:
                 Run("整治期间共发现问题", "body"),
                 Run(f"{total.found}个", "hei"),
                 Run(f"，已整改销号{total.closed}个，整改率{_rate(total)}；尚未销号{total.open}个；"),
-                Run(f"复发或返工问题{total.relapse}个。"),
+                Run(f"回潮或返工问题{total.relapse}个。"),
             )
         ),
     ]
@@ -100,8 +100,8 @@ def compose_report(facts: ReportFacts) -> CampaignReport:
         if most[1].found:
             basic.append(Paragraph((Run(f"发现问题最多的是{most[0]}，共{most[1].found}个。"),)))
     unit_table = Table(
-        title="表1  各单位发现、销号和复发情况",
-        header=("单位", "发现", "销号", "未销号", "复发", "整改率"),
+        title="表1  各单位发现、销号和回潮情况",
+        header=("单位", "发现", "销号", "未销号", "回潮", "整改率"),
         rows=tuple(
             (name, str(t.found), str(t.closed), str(t.open), str(t.relapse), _rate(t)) for name, t in facts.units
         )
@@ -109,8 +109,8 @@ def compose_report(facts: ReportFacts) -> CampaignReport:
         widths_cm=(4.6, 2.0, 2.0, 2.2, 2.0, 2.6),
     )
     week_table = Table(
-        title="表2  逐周发现、销号和复发情况",
-        header=("周次", "发现", "销号", "复发"),
+        title="表2  逐周发现、销号和回潮情况",
+        header=("周次", "发现", "销号", "回潮"),
         rows=tuple((_week_label(code), str(t.found), str(t.closed), str(t.relapse)) for code, t in facts.weeks),
         widths_cm=(5.4, 3.0, 3.0, 3.0),
     )
@@ -121,7 +121,7 @@ def compose_report(facts: ReportFacts) -> CampaignReport:
     ]
     if total.relapse:
         next_steps.append(
-            Paragraph((Run(f"对复发或返工的{total.relapse}个问题，责任单位要查找原因，建立长效管理机制，防止反弹。"),))
+            Paragraph((Run(f"对回潮或返工的{total.relapse}个问题，责任单位要查找原因，建立长效管理机制，防止反弹。"),))
         )
     return CampaignReport(
         title=f"{facts.name}工作总结",

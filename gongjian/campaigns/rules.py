@@ -1,6 +1,6 @@
 """Pure rules of a campaign: which problems it takes, and its figures per unit and per ISO week.
 
-Relapse (复发) reuses the inspections' notions: a problem is a relapse when it repeats a closed
+Relapse (回潮) reuses the inspections' notions: a problem is a relapse when it repeats a closed
 problem of the same category at the same place within the category's window (``Problem.relapse_of``,
 set at report time), or when it went back for rework after being declared done (``rework_count``:
 a failed re-check or a resident's "not solved" reopen)."""

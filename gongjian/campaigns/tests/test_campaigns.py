@@ -190,7 +190,7 @@ def test_the_closing_report_is_written_in_the_background_holds_the_figures_and_i
     document = Document(io.BytesIO(content))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "大清扫工作总结" in text
-    assert "整治期间共发现问题4个，已整改销号2个，整改率50%；尚未销号2个；复发或返工问题2个。" in text
+    assert "整治期间共发现问题4个，已整改销号2个，整改率50%；尚未销号2个；回潮或返工问题2个。" in text
     units = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
     assert units[1:] == [
         ["甲一社区", "2", "1", "1", "1", "50%"],
