@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gongjian.boards",
     "gongjian.selections",
     "gongjian.materials",
+    "gongjian.campaigns",
 ]
 
 MIDDLEWARE = [
@@ -519,3 +520,9 @@ MATERIAL_AUDIO_MAX_BYTES = env_int("MATERIAL_AUDIO_MAX_MB", 30) * 1024 * 1024
 # Days within which each kind of propaganda position must be updated (defaults in materials/stale.py).
 POSITION_UPDATE_DAYS: dict[str, int] = {}
 UPLOAD_FILE_MAX_BYTES = max(UPLOAD_FILE_MAX_BYTES, MATERIAL_AUDIO_MAX_BYTES)  # a recording may be larger than a photo
+
+# --- activity plans (方案, gongjian/participation/activity_plans.py, docs/participation.md) ----------
+# On: an activity planned in advance from now on cannot be held before the level above approved its
+# plan. Activities planned before this setting existed, and activities recorded after the fact, are
+# not held back.
+ACTIVITY_PLAN_REQUIRED = env_bool("ACTIVITY_PLAN_REQUIRED", True)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("board/", include("gongjian.boards.urls")),
     path("selections/", include("gongjian.selections.urls")),
     path("materials/", include("gongjian.materials.urls")),
+    path("campaigns/", include("gongjian.campaigns.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

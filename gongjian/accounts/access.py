@@ -71,6 +71,8 @@ class Perm(StrEnum):
     # Satisfaction surveys (gongjian/surveys): the city office designs and publishes; others read results.
     SURVEY_VIEW = "survey.view"  # the results of one's own communities
     SURVEY_MANAGE = "survey.manage"  # design, publish and version questionnaires (city office)
+    # Campaigns (gongjian/campaigns): declared by the city office; read with PROBLEM_VIEW
+    CAMPAIGN_MANAGE = "campaign.manage"
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}

@@ -11,6 +11,7 @@ from gongjian.archives.api import (
     MeetingViewSet,
 )
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
+from gongjian.campaigns.api import CampaignViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
 from gongjian.materials.api import MaterialViewSet, PositionViewSet
 from gongjian.notices.api import NoticeViewSet
@@ -51,6 +52,7 @@ router.register("plans", PlanViewSet, basename="plan")
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("materials", MaterialViewSet, basename="material")
 router.register("positions", PositionViewSet, basename="position")
+router.register("campaigns", CampaignViewSet, basename="campaign")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -46,6 +46,8 @@ class EvidenceSource(models.TextChoices):
     SELECTION = "selection", _("Selection winner")
     MATERIAL = "material", _("Material receipt")
     POSITION = "position", _("Propaganda position update")
+    CAMPAIGN = "campaign", _("Campaign report")
+    ACTIVITY_PLAN = "act_plan", _("Activity plan")
 
 
 class FileKind(models.TextChoices):

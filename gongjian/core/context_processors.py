@@ -59,6 +59,7 @@ NAV_ITEMS = [
     (PLANS, _("Notices"), "notices:index", Perm.NOTICE_VIEW),
     (PLANS, _("Materials"), "materials:index", Perm.NOTICE_VIEW),
     (PLANS, _("Propaganda positions"), "materials:positions", Perm.ARCHIVE_VIEW),
+    (PLANS, _("Campaigns"), "campaigns:index", Perm.PROBLEM_VIEW),
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
     (SYSTEM, _("Category suggestions"), "suggestions:index", Perm.CATEGORY_MANAGE),

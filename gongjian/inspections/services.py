@@ -339,6 +339,10 @@ def problem_report(
             ),
         )
         _store_photos(problem=problem, photos=processed, stage=PhotoStage.BEFORE, user=user, written=written)
+        # Campaigns (专项整治) running at the time found tag the problem (gongjian/campaigns).
+        from gongjian.campaigns.services import problem_tag
+
+        problem_tag(problem)
         audit_record(
             actor=user,
             action="problem.report",

@@ -61,3 +61,11 @@ class TeamKind(models.TextChoices):
     PERSUASION = "persuasion", _("Civility persuaders")
     HYGIENE = "hygiene", _("Hygiene supervisors")
     GREENERY = "greenery", _("Greenery keepers")
+
+
+class PlanStatus(models.TextChoices):
+    """An activity's plan (方案): submitted to the level above, then approved or returned."""
+
+    SUBMITTED = "submitted", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")

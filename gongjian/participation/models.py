@@ -19,6 +19,7 @@ from gongjian.participation.choices import (
     ImportKind,
     ImportStatus,
     PartyStatus,
+    PlanStatus,
     SanctionKind,
     TeamKind,
     VolunteerSource,
@@ -274,6 +275,9 @@ class Activity(TimeStampedModel):
     attendance = models.PositiveIntegerField(_("people attending"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Set when the activity is planned in advance and ACTIVITY_PLAN_REQUIRED is on: it cannot be
+    # held before its plan (方案) is approved by the level above (activity_plans.py).
+    plan_required = models.BooleanField(_("plan required"), default=False)
 
     class Meta:
         verbose_name = _("activity")
@@ -501,3 +505,43 @@ class FrontageProblem(models.Model):
     class Meta:
         verbose_name = _("frontage problem")
         verbose_name_plural = _("frontage problems")
+
+
+class ActivityPlan(TimeStampedModel):
+    """An activity's plan (方案): aim, time, place, people, budget, safety, publicity; submitted by
+    the community and approved or returned by the level above (the street)."""
+
+    activity = models.OneToOneField(Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="plan")
+    aim = models.TextField(_("aim"))
+    schedule = models.CharField(_("time"), max_length=200)
+    place = models.CharField(_("place"), max_length=200)
+    people = models.TextField(_("people"))
+    expected_attendance = models.PositiveIntegerField(_("expected attendance"))
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=10, decimal_places=2)
+    safety = models.TextField(_("safety"))
+    publicity = models.TextField(_("publicity"))
+    status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("activity plan")
+        verbose_name_plural = _("activity plans")
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="activity_plan_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.activity)

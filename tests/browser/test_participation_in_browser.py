@@ -168,6 +168,24 @@ def test_a_community_records_an_overdue_activity_as_held_and_reveals_a_phone_on_
         starts_at=timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(9))),
         place="小区中心花园",
     )
+    # Its plan (方案) was approved by the street before the day.
+    from gongjian.participation import activity_plans
+
+    plan = activity_plans.plan_submit(
+        user=worker,
+        activity=planned,
+        data=activity_plans.PlanIn(
+            aim="清理花园落叶",
+            schedule="上午9点至11点",
+            place="小区中心花园",
+            people="居民和志愿者",
+            expected_attendance=30,
+            budget="200",
+            safety="分区作业，配备手套",
+            publicity="楼道张贴通知",
+        ),
+    )
+    activity_plans.plan_decide(user=User.objects.get(username="street1"), plan=plan, approve=True)
 
     # The overdue activity waits in community1's work queue.
     _sign_in(page, base, "community1")

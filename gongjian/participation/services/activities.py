@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -162,6 +163,7 @@ def activity_record(
                 place=place.strip(),
                 summary=summary.strip(),
                 created_by=user,
+                plan_required=status == ActivityStatus.PLANNED and settings.ACTIVITY_PLAN_REQUIRED,
                 held_on=day if status == ActivityStatus.HELD else None,
             )
             ActivityUnit.objects.bulk_create(

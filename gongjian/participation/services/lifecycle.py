@@ -65,6 +65,11 @@ def activity_hold(
     from gongjian.inspections.services import photos_process
 
     _require_at(user, Perm.ACTIVITY_MANAGE, activity.community_id, "activity")
+    from gongjian.participation.activity_plans import hold_refusal
+
+    refusal = hold_refusal(activity)
+    if refusal:
+        raise ValidationError({"plan": refusal})
     errors: dict[str, str] = {}
     if held_on > timezone.localdate():
         errors["held_on"] = _("The day it was held cannot be in the future.")

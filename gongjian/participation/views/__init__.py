@@ -20,6 +20,7 @@ from gongjian.participation.views.imports import (
 )
 from gongjian.participation.views.lifecycle import activity_archive, activity_cancel, activity_hold
 from gongjian.participation.views.pairings import pairing_detail, pairing_letter_file, pairing_list
+from gongjian.participation.views.plans import activity_plan, activity_plan_decide, plans_awaiting
 from gongjian.participation.views.rosters import community_roster, frontage_duty, frontage_pledge, team_communities
 from gongjian.participation.views.volunteers import (
     my_service,
@@ -35,6 +36,9 @@ from gongjian.participation.views.volunteers import (
 )
 
 __all__ = [
+    "activity_plan",
+    "activity_plan_decide",
+    "plans_awaiting",
     "activity_archive",
     "activity_calendar",
     "activity_cancel",

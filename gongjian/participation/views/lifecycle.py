@@ -36,6 +36,12 @@ def activity_hold(request, pk: int):
     if lifecycle.Action.HOLD not in lifecycle.actions_from(activity.status):
         messages.error(request, _("Only a planned activity can be recorded as held."))
         return redirect("participation:activity", pk=pk)
+    from gongjian.participation.activity_plans import hold_refusal
+
+    refusal = hold_refusal(activity)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("participation:activity-plan", pk=pk)
     volunteers = (
         selectors.volunteers_visible(actor=actor)
         .filter(status=VolunteerStatus.ACTIVE, community_id=activity.community_id)

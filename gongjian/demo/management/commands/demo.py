@@ -5,6 +5,7 @@ from gongjian.archives.models import Evidence
 from gongjian.demo.archives import build_demo_archives
 from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.boundaries import build_demo_boundaries
+from gongjian.demo.campaigns import build_demo_campaigns
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.demo.materials import build_demo_materials
@@ -57,6 +58,8 @@ class Command(BaseCommand):
             f"Materials: {materials} created now (a loudspeaker recording in two versions, templates); "
             "propaganda positions in street1's communities, half of them stale"
         )
+        tagged = build_demo_campaigns()
+        self.stdout.write(f"Campaigns: 大清扫 running in every community ({tagged} problems tagged now)")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")
