@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "gongjian.suggestions",
     "gongjian.plans",
     "gongjian.notices",
+    "gongjian.funds",
 ]
 
 MIDDLEWARE = [

@@ -63,6 +63,9 @@ class Perm(StrEnum):
     NOTICE_VIEW = "notice.view"  # notices received by one's units, and their receipts
     NOTICE_SEND = "notice.send"  # send notices from one's unit and follow their receipts
     NOTICE_REPLY = "notice.reply"  # acknowledge (签收) and reply (回执) for one's unit
+    # Co-construction funds (gongjian/funds)
+    FUND_VIEW = "fund.view"  # the fund ledgers of one's own units (a liaison: its pairings' entries)
+    FUND_MANAGE = "fund.manage"  # record entries and their reversals, file the yearly statement
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -117,6 +120,15 @@ _PLAN_PERMS: dict[str, set[Perm]] = {
     Role.INSPECTOR: {Perm.PLAN_VIEW, Perm.NOTICE_VIEW},
 }
 for _role, _extra in _PLAN_PERMS.items():
+    ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
+# Funds: communities keep their ledger, streets keep and check theirs, the city reads all; a
+# co-construction liaison reads only its own pairings' entries (gongjian/funds/selectors.py).
+_FUND_PERMS: dict[str, set[Perm]] = {
+    Role.CITY_LEADER: {Perm.FUND_VIEW},
+    Role.STREET_OFFICER: {Perm.FUND_VIEW, Perm.FUND_MANAGE},
+    Role.COMMUNITY_WORKER: {Perm.FUND_VIEW, Perm.FUND_MANAGE},
+}
+for _role, _extra in _FUND_PERMS.items():
     ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
 
 

@@ -11,6 +11,7 @@ from gongjian.archives.api import (
     MeetingViewSet,
 )
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
+from gongjian.funds.api import FundEntryViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
 from gongjian.notices.api import NoticeViewSet
 from gongjian.participation.api import (
@@ -48,6 +49,7 @@ router.register("binders", BinderViewSet, basename="binder")
 
 router.register("plans", PlanViewSet, basename="plan")
 router.register("notices", NoticeViewSet, basename="notice")
+router.register("fund-entries", FundEntryViewSet, basename="fund-entry")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -43,6 +43,7 @@ class EvidenceSource(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     PLAN = "plan", _("Work plan")
     RECEIPT = "receipt", _("Notice receipt")
+    FUNDS = "funds", _("Fund statement")
 
 
 class FileKind(models.TextChoices):
