@@ -37,6 +37,9 @@ class FundEntrySerializer(serializers.ModelSerializer):
     cobuild_unit = serializers.SerializerMethodField()
     reverses = serializers.IntegerField(source="reverses_id", allow_null=True)
     reversed_by = serializers.SerializerMethodField()
+    kind = serializers.CharField(help_text=" | ".join(EntryKind.values))
+    source = serializers.CharField(help_text="income: " + " | ".join(IncomeSource.values))
+    purpose = serializers.CharField(help_text="spending: " + " | ".join(SpendingPurpose.values))
     effect = serializers.SerializerMethodField()
     receipts = serializers.SerializerMethodField()
 
@@ -77,9 +80,13 @@ class FundEntrySerializer(serializers.ModelSerializer):
 
 class FundEntryInSerializer(serializers.Serializer):
     community = serializers.IntegerField(min_value=1, max_value=ID_MAX)
-    kind = serializers.ChoiceField(choices=EntryKind.choices)
-    source = serializers.ChoiceField(choices=IncomeSource.choices, required=False, default="")
-    purpose = serializers.ChoiceField(choices=SpendingPurpose.choices, required=False, default="")
+    kind = serializers.CharField(max_length=10, help_text=" | ".join(EntryKind.values))
+    source = serializers.CharField(
+        max_length=20, required=False, default="", allow_blank=True, help_text=" | ".join(IncomeSource.values)
+    )
+    purpose = serializers.CharField(
+        max_length=20, required=False, default="", allow_blank=True, help_text=" | ".join(SpendingPurpose.values)
+    )
     pairing = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False, allow_null=True)
     amount = serializers.CharField(max_length=30, help_text="yuan, at most two decimals, e.g. 1200.50")
     date = serializers.CharField(max_length=10, help_text="YYYY-MM-DD")

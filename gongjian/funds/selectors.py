@@ -62,4 +62,4 @@ def city_year_totals(*, actor: Actor, year: int, until=None) -> ledger.YearTotal
     entries = entries_visible(actor=actor).filter(date__year__lte=year)
     if until is not None:
         entries = entries.filter(date__lte=until)
-    return ledger.totals_for(lines_of(entries.only("kind", "amount", "date", "reverses")), year)
+    return ledger.totals_for(lines_of(entries.select_related(None).only("kind", "amount", "date", "reverses")), year)
