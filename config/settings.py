@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "gongjian.plans",
     "gongjian.notices",
     "gongjian.funds",
+    "gongjian.creation",
 ]
 
 MIDDLEWARE = [
