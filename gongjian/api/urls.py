@@ -11,6 +11,7 @@ from gongjian.archives.api import (
     MeetingViewSet,
 )
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
+from gongjian.creation.api import CreationTargetViewSet
 from gongjian.funds.api import FundEntryViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
 from gongjian.notices.api import NoticeViewSet
@@ -50,6 +51,7 @@ router.register("binders", BinderViewSet, basename="binder")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("fund-entries", FundEntryViewSet, basename="fund-entry")
+router.register("creation-targets", CreationTargetViewSet, basename="creation-target")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

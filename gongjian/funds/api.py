@@ -94,17 +94,17 @@ class FundEntryInSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
-class ReverseSerializer(serializers.Serializer):
+class FundReverseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
-class EntryQuerySerializer(serializers.Serializer):
+class FundEntryQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
     community = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     pairing = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
 
 
-class YearTotalsSerializer(serializers.Serializer):
+class FundYearTotalsSerializer(serializers.Serializer):
     community = serializers.IntegerField()
     community_name = serializers.CharField()
     year = serializers.IntegerField()
@@ -141,7 +141,7 @@ class FundEntryViewSet(
     queryset = FundEntry.objects.none()
 
     def _filters(self) -> dict:
-        query = EntryQuerySerializer(data=self.request.query_params)
+        query = FundEntryQuerySerializer(data=self.request.query_params)
         if not query.is_valid():
             raise ValidationError(query.errors)
         return query.validated_data
@@ -200,19 +200,19 @@ class FundEntryViewSet(
         )
         return Response(FundEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReverseSerializer, responses={201: FundEntrySerializer})
+    @extend_schema(request=FundReverseSerializer, responses={201: FundEntrySerializer})
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         """Cancel the entry by a reversing entry, with the reason (audited)."""
         entry = self.get_object()
-        payload = ReverseSerializer(data=request.data)
+        payload = FundReverseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         reversal = _call(
             services.fund_entry_reverse, user=request.user, entry=entry, reason=payload.validated_data["reason"]
         )
         return Response(FundEntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=_FILTER_PARAMS, responses={200: YearTotalsSerializer(many=True)})
+    @extend_schema(parameters=_FILTER_PARAMS, responses={200: FundYearTotalsSerializer(many=True)})
     @action(detail=False, methods=["get"])
     def totals(self, request):
         """Income, spending and balances per community and year, of the entries the filter selects."""
@@ -226,7 +226,7 @@ class FundEntryViewSet(
             for cid in sorted(by_community)
             for year in ledger.yearly_totals(selectors.lines_of(by_community[cid]))
         ]
-        return Response(YearTotalsSerializer(rows, many=True).data)
+        return Response(FundYearTotalsSerializer(rows, many=True).data)
 
     @extend_schema(
         parameters=_FILTER_PARAMS,
