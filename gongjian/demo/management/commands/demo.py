@@ -6,6 +6,7 @@ from gongjian.demo.archives import build_demo_archives
 from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.boundaries import build_demo_boundaries
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
+from gongjian.demo.funds import build_demo_creation, build_demo_funds
 from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.demo.participation import build_demo_participation
 from gongjian.demo.plans import build_demo_plans
@@ -50,6 +51,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Plans and notices: a year plan per community ({plans} created now, every third without measures), "
             "an inspection notice to street1's communities, notices with part of the receipts missing"
+        )
+        self.stdout.write(
+            f"Funds: ledgers of street1's first communities and community2 ({build_demo_funds()} entries created now, "
+            "one reversed); creation targets at every stage "
+            f"({build_demo_creation()} created now) and the city's goals for the year"
         )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
