@@ -24,6 +24,7 @@ urlpatterns = [
     path("open311/v2/", include("gongjian.residents.open311_urls")),
     path("plans/", include("gongjian.plans.urls")),
     path("notices/", include("gongjian.notices.urls")),
+    path("funds/", include("gongjian.funds.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

@@ -54,6 +54,8 @@ NAV_ITEMS = [
     (PLANS, _("Work plans"), "plans:index", Perm.PLAN_VIEW),
     (PLANS, _("My plan tasks"), "plans:mine", Perm.PLAN_VIEW),
     (PLANS, _("Notices"), "notices:index", Perm.NOTICE_VIEW),
+    (PLANS, _("Co-construction funds"), "funds:index", Perm.FUND_VIEW),
+    (PLANS, _("Creation status"), "funds:creation", Perm.CREATION_VIEW),
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
     (SYSTEM, _("Category suggestions"), "suggestions:index", Perm.CATEGORY_MANAGE),
