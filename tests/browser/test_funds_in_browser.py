@@ -88,7 +88,7 @@ def test_the_street_sees_its_ledgers_and_the_city_its_creation_progress(
     page.goto(f"{base}/funds/")
     totals = page.locator("#fund-totals tbody").inner_text()
     assert "甲一社区" in totals and "甲二社区" in totals and "乙一社区" not in totals
-    assert "5000.00" in totals
+    assert "5,000.00" in totals
     assert page.locator("#fund-entries .table-warning").count() == 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"funds-{screen}.png"), full_page=True)

@@ -32,9 +32,9 @@ def test_the_funds_page_shows_the_scopes_totals_and_entries(people, small_city, 
                 date=datetime.date(2025, 5, 1),
             )
     mine = page(people.community_worker, "/funds/?year=2025").content.decode()
-    assert "甲一社区" in mine and "甲二社区" not in mine and "1234.50" in mine
+    assert "甲一社区" in mine and "甲二社区" not in mine and "1,234.50" in mine
     street = page(people.street_officer, "/funds/?year=2025").content.decode()
-    assert "甲一社区" in street and "甲二社区" in street and "2469.00" in street
+    assert "甲一社区" in street and "甲二社区" in street and "2,469.00" in street
     assert page(people.outsider, "/funds/").status_code == 404
     assert page(people.volunteer, "/funds/").status_code == 404
 
