@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "gongjian.selections",
     "gongjian.materials",
     "gongjian.campaigns",
+    "gongjian.funds",
+    "gongjian.creation",
 ]
 
 MIDDLEWARE = [

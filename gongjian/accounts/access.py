@@ -73,6 +73,13 @@ class Perm(StrEnum):
     SURVEY_MANAGE = "survey.manage"  # design, publish and version questionnaires (city office)
     # Campaigns (gongjian/campaigns): declared by the city office; read with PROBLEM_VIEW
     CAMPAIGN_MANAGE = "campaign.manage"
+    # Co-construction funds (gongjian/funds)
+    FUND_VIEW = "fund.view"  # the fund ledgers of one's own units (a liaison: its pairings' entries)
+    FUND_MANAGE = "fund.manage"  # record entries and their reversals, file the yearly statement
+    # Creation status (gongjian/creation)
+    CREATION_VIEW = "creation.view"  # creation targets (创建达标) of one's units; the city: its progress
+    CREATION_MANAGE = "creation.manage"  # apply for a community and submit its self-assessment
+    CREATION_REVIEW = "creation.review"  # the city's review, result and certificate; the year's goals
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -134,6 +141,25 @@ ROLE_PERMS[Role.COMMUNITY_WORKER] = ROLE_PERMS[Role.COMMUNITY_WORKER] | {Perm.SE
 # communities read the results of their own communities.
 for _role in (Role.CITY_LEADER, Role.STREET_OFFICER, Role.COMMUNITY_WORKER):
     ROLE_PERMS[_role] = ROLE_PERMS[_role] | {Perm.SURVEY_VIEW}
+# Funds: communities keep their ledger, streets keep and check theirs, the city reads all; a
+# co-construction liaison reads only its own pairings' entries (gongjian/funds/selectors.py).
+_FUND_PERMS: dict[str, set[Perm]] = {
+    Role.CITY_LEADER: {Perm.FUND_VIEW},
+    Role.STREET_OFFICER: {Perm.FUND_VIEW, Perm.FUND_MANAGE},
+    Role.COMMUNITY_WORKER: {Perm.FUND_VIEW, Perm.FUND_MANAGE},
+}
+for _role, _extra in _FUND_PERMS.items():
+    ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
+# Creation status: communities and streets apply and self-assess, the city office reviews (every
+# Perm); a liaison keeps its own co-construction unit's targets (gongjian/creation/selectors.py).
+_CREATION_PERMS: dict[str, set[Perm]] = {
+    Role.CITY_LEADER: {Perm.CREATION_VIEW},
+    Role.STREET_OFFICER: {Perm.CREATION_VIEW, Perm.CREATION_MANAGE},
+    Role.COMMUNITY_WORKER: {Perm.CREATION_VIEW, Perm.CREATION_MANAGE},
+    Role.INSPECTOR: {Perm.CREATION_VIEW},
+}
+for _role, _extra in _CREATION_PERMS.items():
+    ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
 
 
 @dataclass(frozen=True)

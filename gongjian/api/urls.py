@@ -12,6 +12,8 @@ from gongjian.archives.api import (
 )
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
 from gongjian.campaigns.api import CampaignViewSet
+from gongjian.creation.api import CreationTargetViewSet
+from gongjian.funds.api import FundEntryViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
 from gongjian.materials.api import MaterialViewSet, PositionViewSet
 from gongjian.notices.api import NoticeViewSet
@@ -53,6 +55,8 @@ router.register("notices", NoticeViewSet, basename="notice")
 router.register("materials", MaterialViewSet, basename="material")
 router.register("positions", PositionViewSet, basename="position")
 router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("fund-entries", FundEntryViewSet, basename="fund-entry")
+router.register("creation-targets", CreationTargetViewSet, basename="creation-target")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -48,6 +48,7 @@ class EvidenceSource(models.TextChoices):
     POSITION = "position", _("Propaganda position update")
     CAMPAIGN = "campaign", _("Campaign report")
     ACTIVITY_PLAN = "act_plan", _("Activity plan")
+    FUNDS = "funds", _("Fund statement")
 
 
 class FileKind(models.TextChoices):

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from gongjian.documents.blocks import Attachment, Block, Figure, Heading, Paragraph, Run, Section, Table
-from gongjian.documents.facts import TOP_CATEGORIES, TREND_MONTHS, ListEntry, MonthFacts, ProblemFigures, RankingTable
+from gongjian.documents.facts import (
+    TOP_CATEGORIES,
+    TREND_MONTHS,
+    FundFigures,
+    ListEntry,
+    MonthFacts,
+    ProblemFigures,
+    RankingTable,
+)
 from gongjian.documents.text import (
     LEVEL_LABELS,
     TWO,
@@ -284,6 +292,16 @@ def _rule_description(kind: str, policy: tuple[dict, ...], flag_label: str) -> s
     return "或".join(reasons)
 
 
+def funds_sentence(funds: FundFigures) -> str:
+    """The fund ledgers' figure line: 截至3月31日，全市共建资金今年收入12,000.00元，支出4,500.50元，结余7,499.50元。"""
+    from gongjian.funds.ledger import yuan
+
+    return (
+        f"截至{funds.until.month}月{funds.until.day}日，全市共建资金{funds.year}年收入{yuan(funds.income)}元，"
+        f"支出{yuan(funds.spending)}元，结余{yuan(funds.balance)}元。"
+    )
+
+
 def compose_sections(facts: MonthFacts) -> tuple[Section, ...]:
     month = facts.month
     figures = facts.problems
@@ -295,6 +313,8 @@ def compose_sections(facts: MonthFacts) -> tuple[Section, ...]:
         Paragraph((Run(found + ("各类问题数量见图1。" if figures.shares else "")),)),
         Paragraph((Run(rectification_sentence(figures)),)),
     ]
+    if facts.funds:
+        basic.append(Paragraph((Run(funds_sentence(facts.funds)),)))
     if figures.shares:
         shown = min(TOP_CATEGORIES, len(figures.shares))
         basic.append(

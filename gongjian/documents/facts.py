@@ -95,6 +95,17 @@ class Charts:
 
 
 @dataclass(frozen=True)
+class FundFigures:
+    """Co-construction funds of one year up to a day: income, spending, the balance on that day."""
+
+    year: int
+    until: datetime.date
+    income: Decimal
+    spending: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
 class MonthFacts:
     """Everything a document may say about one assessed month."""
 
@@ -125,6 +136,8 @@ class MonthFacts:
     forced_close_reason: str = ""
     # The month had not ended when its facts were read (a month-to-date draft): figures up to this day.
     as_of: datetime.date | None = None
+    # The co-construction fund ledgers' totals of the year up to the month's end (gongjian/funds).
+    funds: FundFigures | None = None
 
 
 def figures_actor(city_id: int) -> Actor:
@@ -269,7 +282,22 @@ def month_facts(assessment: Assessment) -> MonthFacts:
         charts=Charts(month=month, shares=problems.shares, averages=averages),
         forced_close_reason=str(getattr(assessment, "forced_close_reason", "") or "").strip(),
         as_of=_as_of(month),
+        funds=fund_figures(office, month.year, month_end(month)),
     )
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return month_shift(month, 1) - datetime.timedelta(days=1)
+
+
+def fund_figures(actor: Actor, year: int, until: datetime.date) -> FundFigures | None:
+    """The year's fund totals up to ``until`` over the ledgers ``actor`` sees; None without entries."""
+    from gongjian.funds.selectors import city_year_totals, entries_visible
+
+    if not entries_visible(actor=actor).filter(date__year=year, date__lte=until).exists():
+        return None
+    totals = city_year_totals(actor=actor, year=year, until=until)
+    return FundFigures(year=year, until=until, income=totals.income, spending=totals.spending, balance=totals.closing)
 
 
 def _as_of(month: datetime.date) -> datetime.date | None:

@@ -89,6 +89,16 @@ RATES = (
 )
 
 
+def funds_sentence(funds) -> str:
+    """建立财务管理制度 (the speech's mechanisms): the year's co-construction funds as said aloud."""
+    from gongjian.funds.ledger import yuan
+
+    return (
+        f"按照财务管理制度，{funds.year}年截至{funds.until.month}月{funds.until.day}日，"
+        f"各社区共建资金收入{yuan(funds.income)}元，支出{yuan(funds.spending)}元，结余{yuan(funds.balance)}元。"
+    )
+
+
 def achievements(facts: SpeechFacts) -> SpeechSection:
     """一、总结成绩: what improved on the previous period, who led, who holds the red flags."""
     label, before = period_label(facts.period), previous_word(facts.period)
@@ -135,6 +145,8 @@ def achievements(facts: SpeechFacts) -> SpeechSection:
                 for entry in facts.flag_holders[:5]
             )
         )
+    if facts.funds:
+        paragraphs.append((Sentence(funds_sentence(facts.funds), facts.links.get("funds", "")),))
     return SpeechSection("一、总结成绩", tuple(paragraphs))
 
 

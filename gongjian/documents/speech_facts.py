@@ -24,7 +24,7 @@ from gongjian.accounts.choices import Role
 from gongjian.archives.periods import MONTH, QUARTER, YEAR, Period, of
 from gongjian.assessments.choices import AssessmentStatus, DeductionSource
 from gongjian.assessments.models import Assessment, Deduction, ItemScore, RedFlag, ScoreSheet
-from gongjian.documents.facts import figures_actor
+from gongjian.documents.facts import FundFigures, figures_actor, fund_figures
 from gongjian.inspections import indicators
 from gongjian.inspections.choices import ProblemStatus
 from gongjian.inspections.models import Inspection
@@ -67,6 +67,7 @@ class SpeechFacts:
     weak_items: tuple[Linked, ...]  # figure: average score rate of the item (fraction)
     next_inspection: Linked | None  # figure: its date as text
     links: dict[str, str]  # "problems", "stats", "relapses", "overdue", "category:<code>", "month"
+    funds: FundFigures | None = None  # the fund ledgers' year up to the period's end (gongjian/funds)
 
 
 def speech_allowed(actor: Actor, city_id: int) -> bool:
@@ -223,6 +224,7 @@ def speech_facts(*, city: Unit, period: Period) -> SpeechFacts:
         "stats": f"{reverse('problems:stats')}?{urlencode({'unit': city.pk, 'month': f'{period.end:%Y-%m}'})}",
         "months": reverse("assessments:months"),
         "pairings": reverse("participation:pairings"),
+        "funds": f"{reverse('fund-entry-export')}?{urlencode({'year': period.end.year})}",
     }
     for share in shares[:3]:
         links[f"category:{share.code}"] = _problems_link(city.pk, period, category=share.code)
@@ -247,6 +249,7 @@ def speech_facts(*, city: Unit, period: Period) -> SpeechFacts:
         weak_items=weak_items,
         next_inspection=next_inspection,
         links=links,
+        funds=fund_figures(office, period.end.year, min(period.end, as_of or period.end)),
     )
 
 

@@ -386,6 +386,7 @@ def collect_pending(*, unit_ids: Iterable[int] | None = None, actor=None) -> int
         with transaction.atomic():
             count += collect_from_meeting(meeting, actor=actor, cache=cache) is not None
     count += _collect_plans_and_receipts(unit_ids=unit_ids, actor=actor, cache=cache)
+    count += _collect_fund_statements(unit_ids=unit_ids, actor=actor, cache=cache)
     return count
 
 
@@ -411,4 +412,19 @@ def _collect_plans_and_receipts(*, unit_ids, actor, cache) -> int:
     for receipt in receipts.iterator(chunk_size=200):
         with transaction.atomic():
             count += collect_from_receipt(receipt, actor=actor, cache=cache) is not None
+    return count
+
+
+def _collect_fund_statements(*, unit_ids, actor, cache) -> int:
+    """The communities' yearly fund statements (gongjian/funds)."""
+    from gongjian.funds.evidence import collect_from_statement
+    from gongjian.funds.models import FundStatement
+
+    statements = FundStatement.objects.select_related("community")
+    if unit_ids is not None:
+        statements = statements.filter(community_id__in=list(unit_ids))
+    count = 0
+    for statement in statements.iterator(chunk_size=200):
+        with transaction.atomic():
+            count += collect_from_statement(statement, actor=actor, cache=cache) is not None
     return count
