@@ -8,6 +8,8 @@ from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# The big screen (大屏) is laid out for a 1920×1080 display, not for a phone.
+WALL = "/overview/wall/"
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "locale": "zh-CN"}
 
 
@@ -38,7 +40,7 @@ def test_every_menu_entry_opens_a_working_page_for_every_role(live_server, brows
             response = page.goto(f"{live_server.url}{href}")
             if response is None or response.status >= 400:
                 failures.append((account.username, href, response and response.status))
-            elif page.evaluate("document.documentElement.scrollWidth") > 390:
+            elif href != WALL and page.evaluate("document.documentElement.scrollWidth") > 390:
                 failures.append((account.username, href, "wider than the phone"))
         context.close()
     assert not failures, failures
