@@ -75,3 +75,15 @@ def test_a_problem_awaiting_re_check_has_no_deadline_badge(people, problems):
         page = signed_in(people.community_worker, "zh-hans").get(f"/problems/{problems['submitted'].pk}/")
     assert page.status_code == 200
     assert "deadline-badge" not in page.content.decode()
+
+
+def test_a_problem_reopened_by_its_resident_reads_as_such_on_its_timeline_never_as_a_code(people, small_city):
+    from gongjian.inspections import services
+
+    problem = ProblemFactory(number="DL-REOPEN", unit=small_city.compound_a1, status="closed", **HERE)
+    services.problem_reopen(problem=problem, note="家具又堆回来了")
+
+    html = signed_in(people.community_worker, "zh-hans").get(f"/problems/{problem.pk}/").content.decode()
+
+    assert "problem.reopen" not in html.replace('data-action="problem.reopen"', "")
+    assert "重新交办" in html and "· 居民" in html
