@@ -62,7 +62,8 @@ def test_the_policy_allows_the_configured_tile_hosts_and_nothing_else():
             "MAP_TILE_MAX_ZOOM": "17",
         }
     )
-    assert loaded["img"] == ["'self'", "data:", "https://t0.tianditu.gov.cn", "https://t1.tianditu.gov.cn"]
+    # blob: is the photos' previews on the phone (chosen files shown before they are sent).
+    assert loaded["img"] == ["'self'", "data:", "blob:", "https://t0.tianditu.gov.cn", "https://t1.tianditu.gov.cn"]
     assert (loaded["sub"], loaded["zoom"]) == (["0", "1"], 17)
 
 
