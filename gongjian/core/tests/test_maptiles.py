@@ -68,4 +68,4 @@ def test_the_policy_allows_the_configured_tile_hosts_and_nothing_else():
 
 
 def test_without_a_tile_server_images_come_only_from_the_site():
-    assert settings_from({"MAP_TILE_URL": "", "MAP_TILE_OVERLAY_URL": ""})["img"] == ["'self'", "data:"]
+    assert settings_from({"MAP_TILE_URL": "", "MAP_TILE_OVERLAY_URL": ""})["img"] == ["'self'", "data:", "blob:"]
