@@ -89,6 +89,8 @@ document.addEventListener("DOMContentLoaded", async () => {
       layer.bindTooltip(f.properties.name, {
         permanent: true,
         direction: "center",
+        // Below the centre, where a problem's pin usually stands, so the pin does not cover the name.
+        offset: [0, 18],
         pane: "unit-labels",
         className: `map-label map-label-${f.properties.level}`,
       });
