@@ -34,7 +34,6 @@ def _map_config(request) -> dict:
             "heat": _("Heat map"),
             "boundaries": _("Unit boundaries"),
             "deadline": _("Deadline"),
-            "overdue": _("Overdue"),
             "open": _("Open the problem"),
             "photo": _("Photo of the problem"),
             "shown": _("Problems on the map: %(shown)s of %(total)s."),

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongjian.dashboard.labels import deadline_standing
 from gongjian.inspections.choices import PhotoStage, ProblemStatus
 from gongjian.inspections.models import Problem, ProblemPhoto
 
@@ -35,10 +36,13 @@ def problem_features(*, problems: QuerySet[Problem], limit: int) -> dict:
         )[:limit]
     )
     now = timezone.now()
+    local_now = timezone.localtime(now)
     labels = dict(ProblemStatus.choices)
     features = []
     for r in rows:
         overdue = r["status"] == ProblemStatus.OPEN and r["deadline"] < now
+        # "超期 3 个工作日" / "剩 2 个工作日" while being rectified, as on the homes and lists.
+        standing = deadline_standing(r["deadline"], local_now) if r["status"] == ProblemStatus.OPEN else None
         features.append(
             {
                 "type": "Feature",
@@ -49,6 +53,7 @@ def problem_features(*, problems: QuerySet[Problem], limit: int) -> dict:
                     "status": r["status"],
                     "status_label": str(labels.get(r["status"], r["status"])),
                     "overdue": overdue,
+                    "deadline_label": standing.label if standing else "",
                     "category": r["category__name"],
                     "unit": r["unit__name"],
                     "deadline": timezone.localtime(r["deadline"]).date().isoformat(),

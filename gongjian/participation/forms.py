@@ -162,6 +162,8 @@ class ActivityHoldForm(BootstrapForm):
                 required=False,
                 widget=forms.ClearableFileInput(attrs={"accept": "image/*", "class": "form-control"}),
             )
+            # A photo chosen before a refused submit, kept on the server (see views.lifecycle).
+            self.fields[f"photo_token_{k}"] = forms.UUIDField(required=False, widget=forms.HiddenInput)
             self.fields[f"caption_{k}"] = forms.CharField(
                 label=_("Caption of photo %(n)s") % {"n": k},
                 required=False,
@@ -187,19 +189,30 @@ class ActivityHoldForm(BootstrapForm):
     def clean(self):
         data = super().clean()
         for k in range(1, HOLD_PHOTO_SLOTS + 1):
-            photo, caption = data.get(f"photo_{k}"), (data.get(f"caption_{k}") or "").strip()
+            photo = data.get(f"photo_{k}") or data.get(f"photo_token_{k}")
+            caption = (data.get(f"caption_{k}") or "").strip()
             if photo and not caption:
                 self.add_error(f"caption_{k}", _("Every photo needs a caption saying what it shows."))
             elif caption and not photo:
                 self.add_error(f"photo_{k}", _("Choose the photo this caption belongs to."))
         return data
 
-    def photos(self) -> list[tuple[object, str]]:
+    def photos(self) -> list[tuple[int, object, str]]:
+        """The slots with a newly chosen photo: (slot, upload, caption)."""
         return [
-            (self.cleaned_data[f"photo_{k}"], self.cleaned_data[f"caption_{k}"].strip())
+            (k, self.cleaned_data[f"photo_{k}"], self.cleaned_data[f"caption_{k}"].strip())
             for k in range(1, HOLD_PHOTO_SLOTS + 1)
             if self.cleaned_data.get(f"photo_{k}")
         ]
+
+    def kept_tokens(self) -> dict[int, str]:
+        """The slots whose photo was kept from a refused submit and not replaced: slot → token."""
+        data = getattr(self, "cleaned_data", None) or {}
+        return {
+            k: str(data[f"photo_token_{k}"])
+            for k in range(1, HOLD_PHOTO_SLOTS + 1)
+            if data.get(f"photo_token_{k}") and not data.get(f"photo_{k}")
+        }
 
     def hours(self) -> list[tuple[object, Decimal]]:
         return [

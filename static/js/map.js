@@ -40,7 +40,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     title.textContent = `${p.number} · ${p.category}`;
     const status = document.createElement("div");
     status.className = `map-popup-status map-status-${kindOf(p)}`;
-    status.textContent = p.overdue ? `${p.status_label} · ${labels.overdue}` : p.status_label;
+    status.textContent = p.deadline_label ? `${p.status_label} · ${p.deadline_label}` : p.status_label;
     const unit = document.createElement("div");
     unit.textContent = p.unit;
     const deadline = document.createElement("div");
@@ -89,6 +89,8 @@ document.addEventListener("DOMContentLoaded", async () => {
       layer.bindTooltip(f.properties.name, {
         permanent: true,
         direction: "center",
+        // Below the centre, where a problem's pin usually stands, so the pin does not cover the name.
+        offset: [0, 18],
         pane: "unit-labels",
         className: `map-label map-label-${f.properties.level}`,
       });

@@ -62,9 +62,10 @@ def test_the_policy_allows_the_configured_tile_hosts_and_nothing_else():
             "MAP_TILE_MAX_ZOOM": "17",
         }
     )
-    assert loaded["img"] == ["'self'", "data:", "https://t0.tianditu.gov.cn", "https://t1.tianditu.gov.cn"]
+    # blob: is the photos' previews on the phone (chosen files shown before they are sent).
+    assert loaded["img"] == ["'self'", "data:", "blob:", "https://t0.tianditu.gov.cn", "https://t1.tianditu.gov.cn"]
     assert (loaded["sub"], loaded["zoom"]) == (["0", "1"], 17)
 
 
 def test_without_a_tile_server_images_come_only_from_the_site():
-    assert settings_from({"MAP_TILE_URL": "", "MAP_TILE_OVERLAY_URL": ""})["img"] == ["'self'", "data:"]
+    assert settings_from({"MAP_TILE_URL": "", "MAP_TILE_OVERLAY_URL": ""})["img"] == ["'self'", "data:", "blob:"]

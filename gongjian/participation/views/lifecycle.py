@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 from gongjian.accounts.access import Perm, actor_for
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.inputs import read_upload
+from gongjian.inspections import fieldwork
+from gongjian.inspections.models import PhotoUpload
 from gongjian.participation import lifecycle, selectors, services
 from gongjian.participation.choices import VolunteerStatus
 from gongjian.participation.forms import ActivityArchiveForm, ActivityCancelForm, ActivityHoldForm
@@ -56,6 +58,11 @@ def activity_hold(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            kept = form.kept_tokens()
+            taken = fieldwork.photo_uploads_take(user=request.user, tokens=list(kept.values()))
+            contents = dict(zip(kept, taken.contents, strict=True))
+            contents.update({k: read_upload(upload) for k, upload, _caption in form.photos()})
+            captions = {k: data[f"caption_{k}"].strip() for k in contents}
             services.activity_hold(
                 user=request.user,
                 activity=activity,
@@ -63,7 +70,7 @@ def activity_hold(request, pk: int):
                 attendance=data["attendance"],
                 summary=data["summary"],
                 volunteers=[services.VolunteerHours(v, hours) for v, hours in form.hours()],
-                photos=[(read_upload(upload), caption) for upload, caption in form.photos()],
+                photos=[(contents[k], captions[k]) for k in sorted(contents)],
                 version=data["version"],
             )
         except ValidationError as error:
@@ -73,14 +80,39 @@ def activity_hold(request, pk: int):
         except NotPermitted as refusal:
             raise PermissionDenied(str(refusal.message))
         else:
+            taken.discard()
             messages.success(request, _("Recorded as held."))
             return redirect("participation:activity", pk=pk)
     return render(
         request,
         "participation/activity_hold.html",
-        {"activity": activity, "form": form},
+        {"activity": activity, "form": form, "slots": _photo_slots(request, form)},
         status=400 if form.errors else 200,
     )
+
+
+def _photo_slots(request, form) -> list[tuple[object, object, PhotoUpload | None]]:
+    """Each photo slot with the photo kept for it: after a refused submit, a photo chosen in it is
+    kept on the server (a ``PhotoUpload``, as the field app's photos sent ahead) and shown, so it
+    need not be chosen again; the form sends its token back."""
+    slots = []
+    for k, (photo, caption) in enumerate(form.photo_slots(), start=1):
+        upload = None
+        if request.method == "POST":
+            chosen = request.FILES.get(f"photo_{k}")
+            if chosen is not None and f"photo_{k}" not in form.errors:
+                try:
+                    chosen.seek(0)
+                    upload = fieldwork.photo_upload_create(user=request.user, data=chosen.read())
+                except ValidationError as error:
+                    form.add_error(f"photo_{k}", error.message_dict.get("photo", error.messages))
+            elif token := request.POST.get(f"photo_token_{k}", "").strip():
+                try:
+                    upload = fieldwork.photo_upload_get(user=request.user, token=token)
+                except (PhotoUpload.DoesNotExist, ValidationError):
+                    upload = None
+        slots.append((photo, caption, upload))
+    return slots
 
 
 @login_required
