@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from gongjian.campaigns import rules
 from gongjian.documents.blocks import Paragraph, Run, Section, Table
-from gongjian.documents.word import FONT_KAI, FONT_TITLE, DocxWriter
+from gongjian.documents.word import DocxWriter
 
 
 @dataclass(frozen=True)
@@ -146,19 +146,7 @@ class CampaignDocxWriter(DocxWriter):
         self.doc = Document()
 
     def build(self) -> bytes:
-        properties = self.doc.core_properties
-        properties.title = self.data.title
-        properties.author = properties.last_modified_by = ""
-        properties.subject = properties.comments = properties.keywords = ""
-        self._page()
-        self._styles()
-        self._footer()
-        self._blank(1)
-        title = self._paragraph(align="center", indent=False, line=36, grid=False)
-        self._fonts(title.add_run(self.data.title), FONT_TITLE, size=22)
-        subtitle = self._paragraph(align="center", indent=False, line=self.LINE)
-        self._fonts(subtitle.add_run(self.data.subtitle), FONT_KAI, latin=FONT_KAI)
-        self._blank(1)
+        self._titled_opening()
         for section in self.data.sections:
             self._heading(section.heading, 1)
             for block in section.blocks:

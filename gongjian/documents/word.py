@@ -213,6 +213,24 @@ class DocxWriter:
         self.doc.save(buffer)
         return buffer.getvalue()
 
+    def _titled_opening(self):
+        """The opening of a document without a masthead (speech draft, campaign report): no author in
+        the file's properties, the page and faces of the bulletin, the title in 小标宋 and the
+        subtitle (the period) in 楷体 under it."""
+        properties = self.doc.core_properties
+        properties.title = self.data.title
+        properties.author = properties.last_modified_by = ""
+        properties.subject = properties.comments = properties.keywords = ""
+        self._page()
+        self._styles()
+        self._footer()
+        self._blank(1)
+        title = self._paragraph(align="center", indent=False, line=36, grid=False)
+        self._fonts(title.add_run(self.data.title), FONT_TITLE, size=22)
+        subtitle = self._paragraph(align="center", indent=False, line=self.LINE)
+        self._fonts(subtitle.add_run(self.data.subtitle), FONT_KAI, latin=FONT_KAI)
+        self._blank(1)
+
     def _page(self):
         from docx.oxml.ns import qn
         from docx.shared import Mm
@@ -533,19 +551,7 @@ class SpeechDocxWriter(DocxWriter):
         self.doc = Document()
 
     def build(self) -> bytes:
-        properties = self.doc.core_properties
-        properties.title = self.data.title
-        properties.author = properties.last_modified_by = ""
-        properties.subject = properties.comments = properties.keywords = ""
-        self._page()
-        self._styles()
-        self._footer()
-        self._blank(1)
-        title = self._paragraph(align="center", indent=False, line=36, grid=False)
-        self._fonts(title.add_run(self.data.title), FONT_TITLE, size=22)
-        subtitle = self._paragraph(align="center", indent=False, line=self.LINE)
-        self._fonts(subtitle.add_run(self.data.subtitle), FONT_KAI, latin=FONT_KAI)
-        self._blank(1)
+        self._titled_opening()
         self._body((Run(self.data.salutation),), indent=False)
         for section in self.data.sections:
             self._heading(section.heading, 1)

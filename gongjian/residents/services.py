@@ -10,7 +10,6 @@ import secrets
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -23,7 +22,6 @@ from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.inspections import services as inspections
 from gongjian.inspections.choices import ProblemSource, ProblemStatus
 from gongjian.inspections.models import Category, Problem
-from gongjian.inspections.photos import PhotoRejected, process_photo
 from gongjian.organizations.models import Unit
 from gongjian.residents.choices import Answer, ReportChannel, ReportStatus
 from gongjian.residents.models import (
@@ -42,24 +40,6 @@ REPORT_PREFIX = "SP"
 
 
 # --- submitting -----------------------------------------------------------------------------------
-
-
-def _process(photos: Sequence[bytes], *, required: bool):
-    if required and not photos:
-        raise ValidationError({"photos": _("Add at least one photo.")})
-    if len(photos) > settings.PHOTO_MAX_COUNT:
-        raise ValidationError(
-            {"photos": _("At most %(n)s photos can be sent at once.") % {"n": settings.PHOTO_MAX_COUNT}}
-        )
-    processed = []
-    for index, data in enumerate(photos, start=1):
-        try:
-            processed.append(
-                process_photo(data, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS)
-            )
-        except PhotoRejected as exc:
-            raise ValidationError({"photos": _("Photo %(n)s: %(reason)s") % {"n": index, "reason": exc.message}})
-    return processed
 
 
 def _check_attributes(category: ResidentCategory, answers: dict[str, str]) -> dict[str, str]:
@@ -117,7 +97,7 @@ def report_submit(
     if problem:
         raise ValidationError({"phone": _("Enter a mainland mobile number (11 digits), or leave it empty.")})
     answers = _check_attributes(resident_category, attributes or {})
-    processed = _process(photos, required=photos_required)
+    processed = inspections.photos_process(photos, required=photos_required)
     if latitude is None:
         located = next((p for p in processed if p.latitude is not None), None)
         if located is not None:
