@@ -213,7 +213,7 @@ class FundEntryViewSet(
         return Response(FundEntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=_FILTER_PARAMS, responses={200: FundYearTotalsSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one row per community and year, unpaged
     def totals(self, request):
         """Income, spending and balances per community and year, of the entries the filter selects."""
         by_community: dict[int, list] = {}

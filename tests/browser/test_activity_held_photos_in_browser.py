@@ -25,7 +25,10 @@ def _jpeg(path: Path) -> Path:
     return path
 
 
-def test_a_photo_is_previewed_and_survives_a_refused_submit(browser, live_server, people, small_city, tmp_path):
+def test_a_photo_is_previewed_and_survives_a_refused_submit(
+    browser, live_server, people, small_city, tmp_path, settings
+):
+    settings.ACTIVITY_PLAN_REQUIRED = False  # the plan (方案) before holding: test_participation_in_browser.py
     worker = people.community_worker
     worker.set_password(PASSWORD)
     worker.save()

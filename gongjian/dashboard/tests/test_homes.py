@@ -145,6 +145,7 @@ def _activity(community, title, *, starts_in, status=ActivityStatus.PLANNED, by)
         status=status,
         starts_at=days(starts_in),
         place="社区广场",
+        held_on=timezone.localdate() if status == ActivityStatus.HELD else None,
         created_by=by,
     )
 

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def planned(small_city, people):
+def planned(small_city, people, settings):
+    # The held page's photos on their own: the plan (方案) required before holding is tested in test_activity_plans.py.
+    settings.ACTIVITY_PLAN_REQUIRED = False
     day = timezone.localdate() - datetime.timedelta(days=1)
     when = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
     volunteer(people.community_worker, small_city.community_a1, 7)
