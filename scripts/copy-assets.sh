@@ -20,9 +20,12 @@ cp node_modules/leaflet.heat/dist/leaflet-heat-global.js node_modules/leaflet.he
 # this folder, never from Google's CDN: modulePathPrefix in the service worker), idb for the outbox
 # in IndexedDB, exifr to read a photo's GPS position on the phone (also without signal).
 mkdir -p "$dest/workbox" "$dest/idb" "$dest/exifr"
-cp node_modules/workbox-sw/build/workbox-sw.js "$dest/workbox/"
+# With their source maps: the files name them, and collectstatic's manifest storage needs every
+# file a static file refers to.
+cp node_modules/workbox-sw/build/workbox-sw.js node_modules/workbox-sw/build/workbox-sw.js.map "$dest/workbox/"
 for module in core routing strategies precaching expiration cacheable-response; do
-  cp "node_modules/workbox-$module/build/workbox-$module.prod.js" "$dest/workbox/"
+  cp "node_modules/workbox-$module/build/workbox-$module.prod.js" \
+    "node_modules/workbox-$module/build/workbox-$module.prod.js.map" "$dest/workbox/"
 done
 cp node_modules/idb/build/umd.js "$dest/idb/idb.umd.js"
 cp node_modules/exifr/dist/lite.umd.js "$dest/exifr/exifr.lite.umd.js"
