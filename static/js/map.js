@@ -9,6 +9,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   const config = JSON.parse(configElement.textContent);
   const labels = config.labels || {};
   const map = L.map(element, { maxZoom: config.maxZoom || 18 }).setView(config.center, 12);
+  // The library's name only, without the flag Leaflet 1.9 adds to its attribution by default.
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   const tileOptions = { maxZoom: config.maxZoom || 18, attribution: config.attribution || "" };
   if (config.subdomains && config.subdomains.length) tileOptions.subdomains = config.subdomains;
   if (config.tileUrl) L.tileLayer(config.tileUrl, tileOptions).addTo(map);

@@ -21,6 +21,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (configNode && window.L) {
     const config = JSON.parse(configNode.textContent);
     map = L.map("resident-map").setView(config.center, 15);
+    // The library's name only, without the flag Leaflet 1.9 adds to its attribution by default.
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     L.tileLayer(config.tileUrl, { maxZoom: 19, attribution: config.attribution || "" }).addTo(map);
     map.on("click", (event) => place(event.latlng.lat, event.latlng.lng));
   }
