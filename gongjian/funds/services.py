@@ -172,7 +172,10 @@ def statement_file(*, community: Unit, year: int, user=None):
     """File (or bring up to date) the community's statement of one year in its archive."""
     from gongjian.funds.evidence import collect_from_statement
 
-    statement, created = FundStatement.objects.get_or_create(community=community, year=year)
-    if created:
-        audit_record(actor=user, action="fund.statement.create", target=statement, to_state=str(year))
-    return collect_from_statement(statement, actor=user)
+    # Called after the entry's commit (on_commit): its own transaction, which the archive's hash chain
+    # needs for its row lock.
+    with transaction.atomic():
+        statement, created = FundStatement.objects.get_or_create(community=community, year=year)
+        if created:
+            audit_record(actor=user, action="fund.statement.create", target=statement, to_state=str(year))
+        return collect_from_statement(statement, actor=user)
