@@ -205,6 +205,8 @@ def test_rectify_fail_with_reason_and_photo_then_pass(browser, live_server, peop
     def rectify(page, colour, note):
         page.goto(detail)
         page.locator("#rectify").tap()
+        # The page's script must be running before the photo is chosen (it sends the photo ahead).
+        page.wait_for_url(f"{detail}rectify/")
         page.set_input_files("#id_photos", str(plain_jpeg(tmp_path / f"after-{colour[0]}.jpg", colour)))
         page.wait_for_selector(".photo-preview[data-state=sent]")
         page.locator("#id_note").tap()
@@ -220,6 +222,7 @@ def test_rectify_fail_with_reason_and_photo_then_pass(browser, live_server, peop
     inspector, page = phone(browser, live_server, "inspector")
     page.goto(detail)
     page.locator("#review").tap()
+    page.wait_for_url(f"{detail}review/")
     page.locator("label[for=review-fail]").tap()
     page.locator(".js-submit").tap()  # no reason, no photo: both named at once
     errors = page.inner_text(".js-form-error-list")
@@ -243,6 +246,7 @@ def test_rectify_fail_with_reason_and_photo_then_pass(browser, live_server, peop
     rectify(worker_page, (230, 230, 230), "纸箱已全部清运")
     page.goto(detail)
     page.locator("#review").tap()
+    page.wait_for_url(f"{detail}review/")
     page.locator("label[for=review-pass]").tap()
     page.locator(".js-submit").tap()
     page.wait_for_url(detail)
