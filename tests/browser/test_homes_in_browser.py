@@ -209,8 +209,8 @@ def test_the_big_screen_fills_1920_by_1080_and_fetches_its_figures_again(live_se
         community1 = User.objects.get(username="community1").memberships.get().unit
         ProblemFactory(unit=community1, found_at=timezone.now(), deadline=timezone.now() + datetime.timedelta(days=3))
         cache.clear()
-        with page.expect_response(lambda r: r.url.endswith("/overview/figures.json") and r.status == 200):
-            pass  # the page asks again on its own within the refresh interval
+        # The page asks again on its own within the refresh interval.
+        page.wait_for_event("response", lambda r: r.url.endswith("/overview/figures.json") and r.status == 200)
         page.wait_for_function(f"document.querySelector('.js-wall-found').textContent === '{before + 1}'")
         _shot(page, "wall-leader1-1920")
     finally:
