@@ -42,25 +42,42 @@ fi
 # Sync Playwright drives the browser from the test thread while the live server runs.
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-echo "== pytest on SQLite"
-env -u DATABASE_URL $PY -m pytest -p no:cacheprovider "$@"
-
-if [ "$pg_reachable" = 1 ]; then
-  # The several-nodes check (make multinode) uses a database of its own: it runs beside the
-  # PostgreSQL suite to keep `make test` short, and its output follows the suite's.
-  multinode_log=$(mktemp)
-  TEST_DATABASE_URL="$TEST_DATABASE_URL" $PY scripts/multinode.py >"$multinode_log" 2>&1 &
-  multinode_pid=$!
-  echo "== pytest on PostgreSQL ($TEST_DATABASE_URL)"
-  pg_status=0
-  DATABASE_URL="$TEST_DATABASE_URL" $PY -m pytest -p no:cacheprovider "$@" || pg_status=$?
-  echo "== several nodes (make multinode): two app nodes, two workers, S3 and Redis on PostgreSQL"
-  multinode_status=0
-  wait "$multinode_pid" || multinode_status=$?
-  cat "$multinode_log"
-  rm -f "$multinode_log"
-  [ "$pg_status" = 0 ] || exit "$pg_status"
-  [ "$multinode_status" = 0 ] || exit "$multinode_status"
-else
+if [ "$pg_reachable" = 0 ]; then
+  echo "== pytest on SQLite"
+  env -u DATABASE_URL $PY -m pytest -p no:cacheprovider "$@"
   echo "== several nodes: SKIPPED (needs PostgreSQL; see above)"
+  exit 0
 fi
+
+# Both suites, and the several-nodes check (make multinode, a database of its own), run side by
+# side: each is one process, so together they use both cores and `make test` takes the time of the
+# longest instead of their sum. The SQLite suite prints as it runs; the PostgreSQL suite's and the
+# several-nodes check's output follow it. They share Redis, so each suite has its own databases there.
+pg_log=$(mktemp)
+multinode_log=$(mktemp)
+pg_pid="" multinode_pid=""
+trap 'kill "$pg_pid" "$multinode_pid" 2>/dev/null; rm -f "$pg_log" "$multinode_log"' EXIT
+echo "== pytest on PostgreSQL ($TEST_DATABASE_URL): started beside the SQLite suite; its output follows it"
+DATABASE_URL="$TEST_DATABASE_URL" TEST_REDIS_URL=redis://127.0.0.1:6379/3 TEST_RQ_REDIS_URL=redis://127.0.0.1:6379/4 \
+  $PY -m pytest -p no:cacheprovider "$@" >"$pg_log" 2>&1 &
+pg_pid=$!
+TEST_DATABASE_URL="$TEST_DATABASE_URL" $PY scripts/multinode.py >"$multinode_log" 2>&1 &
+multinode_pid=$!
+
+echo "== pytest on SQLite"
+sqlite_status=0
+env -u DATABASE_URL $PY -m pytest -p no:cacheprovider "$@" || sqlite_status=$?
+
+pg_status=0
+wait "$pg_pid" || pg_status=$?
+echo "== pytest on PostgreSQL ($TEST_DATABASE_URL)"
+cat "$pg_log"
+multinode_status=0
+wait "$multinode_pid" || multinode_status=$?
+echo "== several nodes (make multinode): two app nodes, two workers, S3 and Redis on PostgreSQL"
+cat "$multinode_log"
+
+echo "== results: SQLite suite exit $sqlite_status, PostgreSQL suite exit $pg_status, several nodes exit $multinode_status"
+[ "$sqlite_status" = 0 ] || exit "$sqlite_status"
+[ "$pg_status" = 0 ] || exit "$pg_status"
+[ "$multinode_status" = 0 ] || exit "$multinode_status"

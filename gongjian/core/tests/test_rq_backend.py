@@ -1,6 +1,6 @@
 """The Redis queue (django-tasks-rq) works: a real task enqueued through Django's task API is run by
 a real ``manage.py rqworker`` process and its result read back. Needs Redis on 127.0.0.1:6379 (it
-uses database 2 and empties only its own queue there); skipped with the reason when Redis is not
+uses database 2, or ``TEST_RQ_REDIS_URL``, and empties only its own queue there); skipped with the reason when Redis is not
 answering."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS_URL = "redis://127.0.0.1:6379/2"
-QUEUE = "default"  # the queue tasks go to; in Redis database 2, ours alone
+# `make test` runs the SQLite and PostgreSQL suites side by side: each gives its own database here.
+REDIS_URL = os.environ.get("TEST_RQ_REDIS_URL", "redis://127.0.0.1:6379/2")
+QUEUE = "default"  # the queue tasks go to; in that Redis database, ours alone
 RQ_TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [QUEUE]}}
 
 
