@@ -1,7 +1,7 @@
 """The Redis queue (django-tasks-rq) works: a real task enqueued through Django's task API is run by
 a real ``manage.py rqworker`` process and its result read back. Needs Redis on 127.0.0.1:6379 (it
-uses database 2, or ``TEST_RQ_REDIS_URL``, and empties only its own queue there); skipped with the reason when Redis is not
-answering."""
+uses database 2, or ``TEST_RQ_REDIS_URL``, and empties only its own queue there); skipped with the
+reason when Redis is not answering."""
 
 from __future__ import annotations
 
