@@ -14,6 +14,7 @@ from gongjian.accounts.choices import Role
 from gongjian.archives.services import FileIn
 from gongjian.archives.tests.factories import jpeg
 from gongjian.core.models import AuditEvent
+from gongjian.inspections.tests.test_services import fresh, postgres_only, run_together
 from gongjian.materials import positions, services
 from gongjian.materials.audio import tone_wav
 from gongjian.materials.models import MaterialReceipt, Position, PositionUpdate
@@ -243,3 +244,52 @@ def test_readers_may_not_record_updates_and_the_outsider_gets_404(client, people
         body["photo"] = photo(seed=5)
         assert client.post(url, body).status_code == 404
     assert not PositionUpdate.objects.exists()
+
+
+def test_old_api_write_keys_are_forgotten_by_purge_field_data(client, people, small_city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from gongjian.api.models import WriteKey
+
+    client.force_login(people.community_worker)
+    key = str(uuid.uuid4())
+    assert client.post("/api/v1/positions/", register_body(small_city), HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+    fresh = StringIO()
+    call_command("purge_field_data", stdout=fresh)
+    assert "0 idempotency keys" in fresh.getvalue() and WriteKey.objects.count() == 1
+    WriteKey.objects.update(created_at=timezone.now() - datetime.timedelta(days=31))
+    out = StringIO()
+    call_command("purge_field_data", stdout=out)
+    assert "1 idempotency keys" in out.getvalue() and not WriteKey.objects.exists()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_resends_with_one_key_at_the_same_moment_register_one_position(people, small_city):
+    """GIVEN a phone's outbox sending the same registration twice at once WHEN both arrive together
+    THEN the second waits on the key's unique index and answers with the first one's position."""
+    from gongjian.api import idempotency
+    from gongjian.api.models import WriteKey
+
+    key = uuid.uuid4()
+
+    def send(seed):
+        user = fresh(people.community_worker)
+        return idempotency.idempotent(
+            user=user,
+            key=key,
+            action="position.register",
+            run=lambda: positions.position_register(
+                actor=user, unit=small_city.community_a1, kind="board", name="宣传栏", photo=jpeg(seed=seed)
+            ),
+            load=lambda pk: Position.objects.get(pk=pk),
+        )
+
+    results = run_together(lambda: send(1), lambda: send(2))
+    assert [kind for kind, _value in results] == ["ok", "ok"], results
+    outcomes = [value for _kind, value in results]
+    assert sorted(o.replayed for o in outcomes) == [False, True]
+    assert len({o.obj.pk for o in outcomes}) == 1
+    assert Position.objects.count() == 1 and WriteKey.objects.count() == 1

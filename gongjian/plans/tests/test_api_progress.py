@@ -97,3 +97,14 @@ def test_a_reader_who_does_not_own_the_task_gets_403_and_others_404(client, peop
     client.force_login(people.community_worker)
     assert client.post(url(other, task), {"progress": 10}, content_type="application/json").status_code == 404
     assert PlanTask.objects.get(pk=task.pk).progress == 0
+
+
+def test_the_plan_page_gives_the_owner_the_progress_form_and_accepts_it(client, people, late_plan):
+    plan, task = late_plan
+    client.force_login(people.inspector)
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert f"/plans/tasks/{task.pk}/progress/" in page
+    assert client.post(f"/plans/tasks/{task.pk}/progress/", {"progress": "30"}).status_code == 302
+    assert PlanTask.objects.get(pk=task.pk).progress == 30
+    client.force_login(people.city_leader)
+    assert f"/plans/tasks/{task.pk}/progress/" not in client.get(f"/plans/{plan.pk}/").content.decode()
