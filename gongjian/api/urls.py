@@ -18,6 +18,7 @@ from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
 from gongjian.materials.api import MaterialViewSet, PositionViewSet
 from gongjian.notices.api import NoticeViewSet
 from gongjian.participation.api import (
+    ActivityPlanViewSet,
     ActivityViewSet,
     CobuildUnitViewSet,
     FrontageDutyViewSet,
@@ -40,6 +41,7 @@ router.register("cobuild-units", CobuildUnitViewSet, basename="cobuild-unit")
 router.register("pairings", PairingViewSet, basename="pairing")
 router.register("volunteers", VolunteerViewSet, basename="volunteer")
 router.register("activities", ActivityViewSet, basename="activity")
+router.register("activity-plans", ActivityPlanViewSet, basename="activity-plan")
 router.register("teams", TeamViewSet, basename="team")
 router.register("frontage-duties", FrontageDutyViewSet, basename="frontage-duty")
 

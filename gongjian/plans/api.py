@@ -1,12 +1,18 @@
-"""/api/v1/plans/: the caller's work plans with their tasks and computed (reverse-scheduled) dates."""
+"""/api/v1/plans/: the caller's work plans with their tasks and computed (reverse-scheduled) dates;
+``POST /api/v1/plans/{id}/tasks/{task_id}/progress/`` records a task's progress (its owner, or
+whoever keeps the unit's plans) and answers with the task and the plan rescheduled."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from gongjian.accounts.access import actor_for
+from gongjian.api.errors import call_service
 from gongjian.plans import selectors, services
 from gongjian.plans.models import Plan, PlanTask
 from gongjian.plans.schedule import ScheduleError
@@ -106,6 +112,18 @@ class PlanQuerySerializer(serializers.Serializer):
     unit = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
 
 
+PLAN_PREFETCH = ("tasks__predecessors", "tasks__owner", "tasks__rule_item")
+
+
+class ProgressInSerializer(serializers.Serializer):
+    progress = serializers.IntegerField(help_text="0 to 100 (per cent done)")
+
+
+class ProgressResultSerializer(serializers.Serializer):
+    task = PlanTaskSerializer()
+    plan = PlanSerializer()
+
+
 class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     """Work plans of the caller's units (templates not included): goals, requirements, measures,
     what is missing of them, and the tasks with their latest start and finish on the working-day
@@ -124,15 +142,13 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
                 year=query.validated_data.get("year"),
                 unit_id=query.validated_data.get("unit"),
             )
-            .prefetch_related("tasks__predecessors", "tasks__owner", "tasks__rule_item")
+            .prefetch_related(*PLAN_PREFETCH)
             .order_by("-year", "id")
         )
 
     def get_object(self):
         plan = selectors.plan_get(actor=actor_for(self.request.user), plan_id=self.kwargs["pk"])
         if plan.is_template:
-            from django.http import Http404
-
             raise Http404
         return plan
 
@@ -144,3 +160,32 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ProgressInSerializer,
+        responses={200: ProgressResultSerializer},
+        parameters=[OpenApiParameter("task_id", int, location=OpenApiParameter.PATH, description="a task of the plan")],
+    )
+    @action(detail=True, methods=["post"], url_path=r"tasks/(?P<task_id>[0-9]+)/progress")
+    def progress(self, request, pk=None, task_id=None):
+        """Record a task's progress (0–100): the task's owner or whoever keeps the unit's plans.
+        The plan is rescheduled (a task begun is no longer held to start today or later); the same
+        progress again changes nothing. Answers with the task and the whole plan's new dates."""
+        plan = self.get_object()
+        task = plan.tasks.filter(pk=int(task_id)).first() if len(task_id) < 19 else None
+        if task is None:
+            raise Http404
+        payload = ProgressInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        task = call_service(
+            services.task_progress, actor=request.user, task=task, progress=payload.validated_data["progress"]
+        )
+        plan = selectors.plan_list(actor=actor_for(request.user)).prefetch_related(*PLAN_PREFETCH).get(pk=plan.pk)
+        context = self.get_serializer_context()
+        task = next(t for t in plan.tasks.all() if t.pk == task.pk)
+        return Response(
+            {
+                "task": PlanTaskSerializer(task, context=context).data,
+                "plan": PlanSerializer(plan, context=context).data,
+            }
+        )

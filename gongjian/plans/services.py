@@ -247,15 +247,32 @@ def task_set_predecessors(*, actor, task: PlanTask, predecessors) -> PlanTask:
     return task
 
 
+def can_record_progress(user, task: PlanTask) -> bool:
+    """Whoever keeps the unit's plans (``PLAN_MANAGE``), and the task's owner while they can see
+    the plan (``PLAN_VIEW`` at its unit)."""
+    perms = perms_at_unit(actor_for(user), task.plan.unit_id)
+    if Perm.PLAN_MANAGE in perms:
+        return True
+    return task.owner_id is not None and task.owner_id == getattr(user, "pk", None) and Perm.PLAN_VIEW in perms
+
+
 def task_progress(*, actor, task: PlanTask, progress: int) -> PlanTask:
-    _require(actor, Perm.PLAN_MANAGE, task.plan.unit_id)
+    """Record a task's progress (0–100) and reschedule the plan: a task begun is no longer held
+    to start today or later. The same progress again changes nothing (no audit, no reschedule)."""
+    if not can_record_progress(actor, task):
+        raise NotPermitted(_("You cannot change the plans of this unit."))
     if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
-        raise ValidationError(_("Progress is a whole number from 0 to 100."))
+        raise ValidationError({"progress": _("Progress is a whole number from 0 to 100.")})
     with transaction.atomic():
+        task = PlanTask.objects.select_for_update().select_related("plan").get(pk=task.pk)
         before = task.progress
+        if before == progress:
+            return task
         task.progress = progress
         task.save(update_fields=["progress"])
         audit_record(
             actor=actor, action="plan.task.progress", target=task, from_state=str(before), to_state=str(progress)
         )
+        plan_reschedule(plan=task.plan)
+    task.refresh_from_db()
     return task

@@ -1,5 +1,6 @@
-"""/api/v1/cobuild-units/, /pairings/, /volunteers/, /activities/: thin adapters over the
-participation services and selectors, scoped and masked exactly like the pages.
+"""/api/v1/cobuild-units/, /pairings/, /volunteers/, /activities/ (with their plans, 方案),
+/activity-plans/: thin adapters over the participation services and selectors, scoped and masked
+exactly like the pages.
 
 One module per resource (``common`` holds the shared error handling); this package re-exports
 every name the old single ``api`` module had."""
@@ -16,6 +17,7 @@ from gongjian.participation.api.activities import (
     ActivityVolunteerSerializer,
     _volunteer_hours,
 )
+from gongjian.participation.api.activity_plans import ActivityPlanViewSet
 from gongjian.participation.api.common import StaleOrRefused, _call
 from gongjian.participation.api.pairings import (
     CobuildUnitSerializer,
@@ -49,6 +51,7 @@ __all__ = [
     "ActivityCreateSerializer",
     "ActivityHoldSerializer",
     "ActivityHoldUploadSerializer",
+    "ActivityPlanViewSet",
     "ActivitySerializer",
     "ActivityUnitSerializer",
     "ActivityViewSet",

@@ -1,4 +1,4 @@
-"""/api/v1/activities/: list, detail, create, and the lifecycle (hold, cancel, archive)."""
+"""/api/v1/activities/: list, detail, create, the lifecycle (hold, cancel, archive) and the plan (方案)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from gongjian.api.parsers import BoundedJSONParser
 from gongjian.core.inputs import read_upload
 from gongjian.organizations.models import CobuildUnit
 from gongjian.participation import selectors, services
+from gongjian.participation.api.activity_plans import ActivityPlanActions
 from gongjian.participation.api.common import _call
 from gongjian.participation.choices import ActivityStatus
 from gongjian.participation.filters import ActivityFilterForm
@@ -140,8 +141,9 @@ def _volunteer_hours(actor, items) -> list:
     return volunteers
 
 
-class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Activities of the caller's communities (or of the communities their unit is paired with)."""
+class ActivityViewSet(ActivityPlanActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Activities of the caller's communities (or of the communities their unit is paired with);
+    their plans (方案) through ``…/plan/`` (``api/activity_plans.py``)."""
 
     serializer_class = ActivitySerializer
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]

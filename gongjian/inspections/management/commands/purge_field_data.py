@@ -1,10 +1,12 @@
 """Remove what the field app leaves behind: photos sent ahead whose form never came (after
-``fieldwork.UPLOAD_KEEP``) and idempotency keys older than --keys-days (default 30)."""
+``fieldwork.UPLOAD_KEEP``) and idempotency keys older than --keys-days (default 30): the field app's
+and the API's (``gongjian.api.idempotency``)."""
 
 import datetime
 
 from django.core.management.base import BaseCommand
 
+from gongjian.api import idempotency
 from gongjian.inspections import fieldwork
 
 
@@ -19,5 +21,7 @@ class Command(BaseCommand):
             self.stderr.write("--keys-days must be at least 1")
             raise SystemExit(2)
         photos = fieldwork.photo_uploads_purge()
-        keys = fieldwork.idempotency_keys_purge(older_than=datetime.timedelta(days=keys_days))
+        older_than = datetime.timedelta(days=keys_days)
+        keys = fieldwork.idempotency_keys_purge(older_than=older_than)
+        keys += idempotency.keys_purge(older_than=older_than)
         self.stdout.write(f"removed {photos} unused photos and {keys} idempotency keys")
