@@ -532,3 +532,5 @@ UPLOAD_FILE_MAX_BYTES = max(UPLOAD_FILE_MAX_BYTES, MATERIAL_AUDIO_MAX_BYTES)  # 
 # plan. Activities planned before this setting existed, and activities recorded after the fact, are
 # not held back.
 ACTIVITY_PLAN_REQUIRED = env_bool("ACTIVITY_PLAN_REQUIRED", True)
+# Days ahead an activity without an approved plan is reminded (gongjian/notices/reminders.py).
+ACTIVITY_PLAN_REMIND_DAYS = env_int("ACTIVITY_PLAN_REMIND_DAYS", 3)

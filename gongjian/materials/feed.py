@@ -111,4 +111,5 @@ def _in_city(city_id: int, unit_ids) -> set[int]:
     wanted = [u for u in unit_ids if isinstance(u, int)]
     if not wanted:
         return set()
-    return set(Unit.objects.filter(id__in=subtree_ids_sql([city_id])).filter(id__in=wanted).values_list("id", flat=True))
+    in_city = Unit.objects.filter(id__in=subtree_ids_sql([city_id]))
+    return set(in_city.filter(id__in=wanted).values_list("id", flat=True))

@@ -119,7 +119,7 @@ def activity_reminders(*, today: datetime.date, notify: Callable[..., bool]) -> 
 
     people = _People()
     sent = 0
-    days = getattr(settings, "ACTIVITY_PLAN_REMIND_DAYS", 3)
+    days = settings.ACTIVITY_PLAN_REMIND_DAYS
     planned = Activity.objects.filter(status=ActivityStatus.PLANNED).select_related("community", "plan")
     soon = planned.filter(
         plan_required=True,

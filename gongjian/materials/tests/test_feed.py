@@ -58,8 +58,10 @@ def a_position(people, unit, kind, name, *, registered=datetime.date(2026, 1, 10
 
 
 def record(people, position, day, *, seed=0, actor=None):
+    actor = actor or people.city_admin
+    photo = jpeg(seed=seed + 10)
     return positions.position_record_update(
-        actor=actor or people.city_admin, position=position, updated_on=day, theme="创建宣传", photo=jpeg(seed=seed + 10)
+        actor=actor, position=position, updated_on=day, theme="创建宣传", photo=photo
     )
 
 

@@ -1,5 +1,6 @@
-"""Queue the reminders for due and overdue plan tasks, receipts, rectifications and activities on the task engine. Run it
-daily (cron or the systemd timer in deploy/, see docs/deployment.md); ``--now`` runs it here."""
+"""Queue the reminders for due and overdue plan tasks, receipts, rectifications and activities on
+the task engine. Run it daily (cron or the systemd timer in deploy/, see docs/deployment.md);
+``--now`` runs it here."""
 
 from django.core.management.base import BaseCommand
 
