@@ -59,6 +59,25 @@ class _People:
         return out
 
 
+def _send(rows: list[tuple[int, str, str, str]], notify: Callable[..., bool]) -> int:
+    """Notify (user, key, title, url) rows, skipping in one query per 500 those already in the inbox
+    (a daily run asks again for every case still open: no failed insert per old reminder)."""
+    from gongjian.notices.models import Notification
+
+    sent = 0
+    for first in range(0, len(rows), 500):
+        chunk = rows[first : first + 500]
+        have = set(
+            Notification.objects.filter(key__in={key for _user, key, _title, _url in chunk}).values_list(
+                "user_id", "key"
+            )
+        )
+        for user_id, key, title, url in chunk:
+            if (user_id, key[:100]) not in have:
+                sent += notify(user_id=user_id, key=key, title=title, url=url)
+    return sent
+
+
 def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
@@ -70,7 +89,7 @@ def rectification_reminders(*, now: datetime.datetime, notify: Callable[..., boo
 
     today = timezone.localdate(now)
     people = _People()
-    sent = 0
+    rows: list[tuple[int, str, str, str]] = []
     open_problems = Problem.objects.filter(status=ProblemStatus.OPEN).order_by("deadline", "id")
     fields = ("id", "number", "unit_id", "community_id", "street_id", "deadline", "category__name")
     due = open_problems.filter(deadline__gte=now, deadline__lt=_day_start(today + datetime.timedelta(days=2)))
@@ -83,13 +102,9 @@ def rectification_reminders(*, now: datetime.datetime, notify: Callable[..., boo
             "number": number,
             "category": category,
         }
+        url = reverse("problems:detail", args=[pk])
         for user_id in people([unit_id, community_id], Perm.PROBLEM_RECTIFY):
-            sent += notify(
-                user_id=user_id,
-                key=f"rectify-due:{pk}:{local:%Y%m%d%H%M}",
-                title=title,
-                url=reverse("problems:detail", args=[pk]),
-            )
+            rows.append((user_id, f"rectify-due:{pk}:{local:%Y%m%d%H%M}", title, url))
     overdue = open_problems.filter(deadline__lt=now)
     for pk, number, unit_id, community_id, street_id, deadline, category in overdue.values_list(*fields).iterator(
         chunk_size=500
@@ -102,14 +117,9 @@ def rectification_reminders(*, now: datetime.datetime, notify: Callable[..., boo
         }
         recipients = people([unit_id, community_id], Perm.PROBLEM_RECTIFY)
         recipients += [u for u in people([street_id], Perm.PROBLEM_EXTEND) if u not in recipients]
-        for user_id in recipients:
-            sent += notify(
-                user_id=user_id,
-                key=f"rectify-overdue:{pk}:{local:%Y%m%d%H%M}",
-                title=title,
-                url=reverse("problems:detail", args=[pk]),
-            )
-    return sent
+        url = reverse("problems:detail", args=[pk])
+        rows.extend((user_id, f"rectify-overdue:{pk}:{local:%Y%m%d%H%M}", title, url) for user_id in recipients)
+    return _send(rows, notify)
 
 
 def activity_reminders(*, today: datetime.date, notify: Callable[..., bool]) -> int:
@@ -118,7 +128,7 @@ def activity_reminders(*, today: datetime.date, notify: Callable[..., bool]) -> 
     from gongjian.participation.models import Activity
 
     people = _People()
-    sent = 0
+    rows: list[tuple[int, str, str, str]] = []
     days = settings.ACTIVITY_PLAN_REMIND_DAYS
     planned = Activity.objects.filter(status=ActivityStatus.PLANNED).select_related("community", "plan")
     soon = planned.filter(
@@ -141,13 +151,8 @@ def activity_reminders(*, today: datetime.date, notify: Callable[..., bool]) -> 
                 else _("Activity on %(day)s has no plan yet: %(title)s")
             )
         text = title % {"title": activity.title, "community": activity.community.name, "day": day}
-        for user_id in recipients:
-            sent += notify(
-                user_id=user_id,
-                key=f"activity-plan-{stage}:{activity.pk}",
-                title=text,
-                url=reverse("participation:activity-plan", args=[activity.pk]),
-            )
+        url = reverse("participation:activity-plan", args=[activity.pk])
+        rows.extend((user_id, f"activity-plan-{stage}:{activity.pk}", text, url) for user_id in recipients)
     unrecorded = planned.filter(starts_at__lt=_day_start(today))
     for activity in unrecorded.order_by("starts_at", "id").iterator(chunk_size=500):
         day = f"{timezone.localtime(activity.starts_at):%Y-%m-%d}"
@@ -155,11 +160,9 @@ def activity_reminders(*, today: datetime.date, notify: Callable[..., bool]) -> 
             "day": day,
             "title": activity.title,
         }
-        for user_id in people([activity.community_id], Perm.ACTIVITY_MANAGE):
-            sent += notify(
-                user_id=user_id,
-                key=f"activity-unrecorded:{activity.pk}",
-                title=text,
-                url=reverse("participation:activity", args=[activity.pk]),
-            )
-    return sent
+        url = reverse("participation:activity", args=[activity.pk])
+        rows.extend(
+            (user_id, f"activity-unrecorded:{activity.pk}", text, url)
+            for user_id in people([activity.community_id], Perm.ACTIVITY_MANAGE)
+        )
+    return _send(rows, notify)
