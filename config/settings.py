@@ -334,6 +334,10 @@ ASSESSMENT_EVIDENCE_SCORER = "gongjian.archives.scoring.losses"
 ASSESSMENT_SURVEY_RATES = "gongjian.surveys.feed.rates"
 # Counts archive records changed since a moment (a month's computation is then stale).
 ASSESSMENT_EVIDENCE_CHANGES = "gongjian.archives.scoring.changes_since"
+# positions_fresh_rate items: the propaganda positions (宣传阵地) updated on time as of the month's
+# end, and the updates recorded or removed since a computation (gongjian/materials/feed.py).
+ASSESSMENT_POSITION_FRESHNESS = "gongjian.materials.feed.freshness"
+ASSESSMENT_POSITION_CHANGES = "gongjian.materials.feed.changes_since"
 
 # --- documents (公文) ------------------------------------------------------------------------
 # The issuing organ's prefix in a bulletin's document number (发文机关代字), e.g. 青三创办 gives
@@ -528,3 +532,5 @@ UPLOAD_FILE_MAX_BYTES = max(UPLOAD_FILE_MAX_BYTES, MATERIAL_AUDIO_MAX_BYTES)  # 
 # plan. Activities planned before this setting existed, and activities recorded after the fact, are
 # not held back.
 ACTIVITY_PLAN_REQUIRED = env_bool("ACTIVITY_PLAN_REQUIRED", True)
+# Days ahead an activity without an approved plan is reminded (gongjian/notices/reminders.py).
+ACTIVITY_PLAN_REMIND_DAYS = env_int("ACTIVITY_PLAN_REMIND_DAYS", 3)

@@ -30,6 +30,8 @@ class Indicator(models.TextChoices):
     RELAPSE_RATE = "relapse_rate", _("Relapse rate")
     # From the residents' satisfaction survey of the month (gongjian/surveys/feed.py).
     SATISFACTION_RATE = "satisfaction_rate", _("Residents' satisfaction rate")
+    # Propaganda positions updated within their period as of the month's end (gongjian/materials/feed.py).
+    POSITIONS_FRESH_RATE = "positions_fresh_rate", _("Propaganda positions updated on time")
 
 
 # Rates where more is worse: full points at or BELOW the threshold.

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from gongjian.assessments import scoring
+from gongjian.assessments import feeds, scoring
 from gongjian.assessments.choices import LOWER_IS_BETTER, AssessmentStatus, DeductionSource, Indicator, Method
 from gongjian.assessments.models import (
     Adjustment,
@@ -127,6 +127,7 @@ def compute(
         carried=carried_events(assessment, as_of=as_of),
     )
     facts.survey_rates = survey_rates
+    facts.positions = feeds.position_freshness(assessment.city_id, feeds.judged_on(as_of, end), leaves)
 
     _clear(assessment)
     writer = _Writer(assessment)
@@ -219,6 +220,7 @@ class _StreetBatch:
         self.found_order = facts.found_order
         self.not_entered = _("No score entered yet")
         self.survey_rates = getattr(facts, "survey_rates", {})
+        self.positions = getattr(facts, "positions", {})
 
     def _collect(self, source: dict, unit_ids: Iterable[int]) -> list[tuple]:
         rows = []
@@ -292,6 +294,8 @@ class _StreetBatch:
             source = ""
             if item.indicator == Indicator.SATISFACTION_RATE:
                 value, source = self.survey_rates.get(node.id, (None, ""))
+            elif item.indicator == Indicator.POSITIONS_FRESH_RATE:
+                value, source = feeds.positions_rate(self.positions, self.tree.subtree(node.id))
             else:
                 value = getattr(rates, item.indicator)
             loss = scoring.rate_loss(

@@ -12,7 +12,10 @@ watermark that touch the month:
 - a manual score of the month;
 - the month's rule set edited;
 - archive evidence of the city's units (through ``settings.ASSESSMENT_EVIDENCE_CHANGES``, as the
-  archives build on the assessment and are not imported here), when the rule set has evidence items.
+  archives build on the assessment and are not imported here), when the rule set has evidence items;
+- propaganda position updates recorded or removed (and positions registered) that can change the
+  month's ``positions_fresh_rate`` (through ``settings.ASSESSMENT_POSITION_CHANGES``,
+  gongjian/materials/feed.py), when the rule set has such an item.
 
 Nothing is written on the problem's path (a problem write costs nothing more); the check is a few
 indexed reads over the events since the computation, run when the month or publish page is shown
@@ -28,7 +31,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.assessments.choices import AssessmentStatus, Method
+from gongjian.assessments.choices import AssessmentStatus, Indicator, Method
 from gongjian.assessments.models import Assessment, RuleItem
 from gongjian.core.models import AuditEvent
 from gongjian.inspections.choices import ProblemStatus
@@ -48,6 +51,7 @@ PROBLEM_KINDS = {
 OTHER_KINDS = {
     "manual": _("Manual scores entered or changed"),
     "evidence": _("Archive records added or changed"),
+    "positions": _("Propaganda position updates recorded or removed"),
     "ruleset": _("Rule set edited"),
 }
 LINKS_SHOWN = 10
@@ -110,6 +114,17 @@ def changes_since_computed(assessment: Assessment) -> Freshness:
         count = import_string(scorer)(city_id=assessment.city_id, month=assessment.month, since=assessment.computed_at)
         if count:
             out.changes.append(Change("evidence", str(OTHER_KINDS["evidence"]), count))
+
+    positions = getattr(settings, "ASSESSMENT_POSITION_CHANGES", "")
+    if (
+        positions
+        and RuleItem.objects.filter(
+            ruleset_id=assessment.ruleset_id, method=Method.RATE, indicator=Indicator.POSITIONS_FRESH_RATE
+        ).exists()
+    ):
+        count = import_string(positions)(city_id=assessment.city_id, month=assessment.month, watermark=watermark)
+        if count:
+            out.changes.append(Change("positions", str(OTHER_KINDS["positions"]), count))
     return out
 
 

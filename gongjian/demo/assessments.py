@@ -93,7 +93,17 @@ def demo_rules(effective_from: datetime.date) -> dict:
                 "points": 8,
                 "children": [
                     _leaf("4.1", "无非法小广告", 3, "deduct", per_occurrence="0.5", categories=["07001"]),
-                    _leaf("4.2", "宣传阵地规范（黑板报、宣传牌）", 3, "manual", frequency="quarterly"),
+                    # "宣传阵地每月更新，按期更新率100%得满分，每低1个百分点扣0.05分" (docs/assessments.md).
+                    _leaf(
+                        "4.2",
+                        "宣传阵地按期更新（黑板报、宣传栏）",
+                        3,
+                        "rate",
+                        indicator="positions_fresh_rate",
+                        threshold="100",
+                        per_point="0.05",
+                        level="community",
+                    ),
                     _leaf("4.3", "文明劝导", 2, "grade", categories=["L0105"]),
                 ],
             },

@@ -2,8 +2,9 @@
 accounts: the city office distributed the loudspeaker recording (小喇叭, a short tone generated
 here as WAV) in two versions, a 倡议书 template (Word) and a poster template (a photo); community1
 confirmed the latest recording, community2 only the first. Each community of street1 has a
-blackboard and a notice board; some were updated this month, the others are stale. Idempotent:
-nothing is created when the city's recording is already there."""
+blackboard and a notice board with half a year of dated updates (``build_demo_positions``, run
+before the assessments so their months judge them); some were updated this month, the others are
+stale. Idempotent: nothing is created when the city's recording is already there."""
 
 from __future__ import annotations
 
@@ -68,15 +69,27 @@ def build_demo_materials() -> int:
             title="创建宣传海报模板",
             file=FileIn("宣传海报.jpg", scene("poster", label="poster")),
         )
-        _positions()
+        build_demo_positions()
     return 3
 
 
-def _positions() -> None:
+# Days before today of each position's updates: communities that keep their boards renewed every
+# four weeks, and communities that let months pass (stale at some months' ends, and now).
+DILIGENT_AGES = (5, 30, 58, 86, 114, 142, 170)
+LAX_AGES = (45, 110, 175)
+
+
+def build_demo_positions() -> int:
+    """A blackboard and a notice board for each community of street1, registered 200 days ago,
+    with half a year of dated updates (so the assessment's months judge them as they were);
+    every other community let them go stale. Returns the positions created (0 when there)."""
     street1 = _user("street1").memberships.select_related("unit").get().unit
-    today = timezone.localdate()
     communities = list(Unit.objects.filter(level=UnitLevel.COMMUNITY, parent=street1).order_by("code", "id"))
+    if Position.objects.filter(unit__in=communities).exists():
+        return 0
+    today = timezone.localdate()
     keeper = _user("street1")
+    created = 0
     for n, community in enumerate(communities):
         for kind, name in (("blackboard", "黑板报"), ("board", "宣传栏")):
             position = positions.position_register(
@@ -89,13 +102,14 @@ def _positions() -> None:
                 lng=121.54 + (0.002 if kind == "board" else 0),
                 photo=scene(f"position-{community.pk}-{kind}"),
             )
-            Position.objects.filter(pk=position.pk).update(created_at=timezone.now() - datetime.timedelta(days=120))
-            # every other community kept its boards up to date; the rest are stale
-            age = 5 if n % 2 == 0 else 45
-            positions.position_record_update(
-                actor=keeper,
-                position=position,
-                updated_on=today - datetime.timedelta(days=age),
-                theme="文明城市创建宣传",
-                photo=scene(f"position-{community.pk}-{kind}-{age}"),
-            )
+            Position.objects.filter(pk=position.pk).update(created_at=timezone.now() - datetime.timedelta(days=200))
+            created += 1
+            for age in reversed(DILIGENT_AGES if n % 2 == 0 else LAX_AGES):
+                positions.position_record_update(
+                    actor=keeper,
+                    position=position,
+                    updated_on=today - datetime.timedelta(days=age),
+                    theme="文明城市创建宣传",
+                    photo=scene(f"position-{community.pk}-{kind}-{age}"),
+                )
+    return created

@@ -109,6 +109,27 @@ def position_record_update(
     return update
 
 
+def position_update_remove(*, actor, update: PositionUpdate, reason: str) -> None:
+    """Remove an update recorded by mistake (wrong position or date), saying why. The audit event
+    keeps the unit, kind and date, so a computed month it counted for becomes stale
+    (``feed.changes_since``); the archive's record of it stays, to be withdrawn there."""
+    position = update.position
+    if not can_on_unit(actor_for(actor), Perm.ARCHIVE_MANAGE, position.unit_id):
+        raise NotPermitted(_("You cannot record updates for this unit."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the update is removed.")})
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="position.update_remove",
+            target=update,
+            from_state=f"{update.updated_on:%Y-%m-%d}",
+            changes={"unit": position.unit_id, "kind": position.kind, "updated_on": f"{update.updated_on:%Y-%m-%d}"},
+            note=reason.strip()[:500],
+        )
+        update.delete()
+
+
 def position_list(*, actor: Actor) -> QuerySet[Position]:
     return restrict(Position.objects.select_related("unit"), actor, Perm.ARCHIVE_VIEW).annotate(
         last_update=Max("updates__updated_on")

@@ -1,6 +1,6 @@
-"""The in-app inbox: notifications per user, the reminders for due and overdue plan tasks and
-receipts (run in the background by ``tasks.reminders_task``, queued daily by ``manage.py
-send_reminders``), reading and counting."""
+"""The in-app inbox: notifications per user, the reminders for due and overdue plan tasks,
+receipts, rectifications and activities (those two in ``reminders.py``) (run in the background by
+``tasks.reminders_task``, queued daily by ``manage.py send_reminders``), reading and counting."""
 
 from __future__ import annotations
 
@@ -44,13 +44,16 @@ def notify_unit(*, unit_id: int, key: str, title: str, url: str = "") -> int:
     return sum(notify_user(user_id=u, key=key, title=title, url=url) for u in unit_answerers(unit_id))
 
 
-def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Remind owners of plan tasks that should start today or are overdue, and the people of units
-    whose reply is due tomorrow or overdue. Each reminder arrives once (keyed by day and object)."""
+def reminders_send(*, today: datetime.date | None = None, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Remind owners of plan tasks that should start today or are overdue, the people of units
+    whose reply is due tomorrow or overdue, and those of rectifications and activities due or
+    overdue (``reminders.py``). Each reminder arrives once (keyed by stage and object)."""
     from gongjian.notices.models import Receipt
+    from gongjian.notices.reminders import activity_reminders, rectification_reminders
     from gongjian.plans.models import PlanTask
 
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     counts = {"tasks": 0, "receipts": 0}
     tasks = PlanTask.objects.filter(
         plan__is_template=False, owner__isnull=False, owner__is_active=True, progress__lt=100
@@ -84,6 +87,8 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
             title=title,
             url=reverse("notices:detail", args=[receipt.notice_id]),
         )
+    counts["rectifications"] = rectification_reminders(now=now, notify=notify_user)
+    counts["activities"] = activity_reminders(today=today, notify=notify_user)
     from gongjian.notices.delivery import deliveries_retry
 
     counts["retried"] = deliveries_retry()

@@ -7,7 +7,7 @@ from django_tasks import task
 
 @task()
 def reminders_task() -> dict[str, int]:
-    """Create the inbox reminders for due and overdue plan tasks and receipts."""
+    """Create the inbox reminders for due and overdue plan tasks, receipts, rectifications and activities."""
     from gongjian.notices.notifications import reminders_send
 
     return reminders_send()

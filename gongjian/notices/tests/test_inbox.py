@@ -41,7 +41,7 @@ def test_overdue_receipts_and_tasks_are_reminded_once(people, small_city):
     )
     first = reminders_send()
     assert first["tasks"] == 1 and first["receipts"] >= 1
-    assert reminders_send() == {"tasks": 0, "receipts": 0, "retried": 0}
+    assert reminders_send() == {"tasks": 0, "receipts": 0, "rectifications": 0, "activities": 0, "retried": 0}
     titles = list(Notification.objects.filter(user=people.community_worker).values_list("title", flat=True))
     assert any("自查" in t for t in titles) and any(notice.title in t for t in titles)
 

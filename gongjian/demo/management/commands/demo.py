@@ -9,7 +9,7 @@ from gongjian.demo.campaigns import build_demo_campaigns
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
 from gongjian.demo.funds import build_demo_creation, build_demo_funds
 from gongjian.demo.inspections import build_demo_inspections, demo_months
-from gongjian.demo.materials import build_demo_materials
+from gongjian.demo.materials import build_demo_materials, build_demo_positions
 from gongjian.demo.participation import build_demo_participation
 from gongjian.demo.plans import build_demo_plans
 from gongjian.demo.residents import build_demo_residents
@@ -37,6 +37,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Unit boundaries: {build_demo_boundaries()} drawn now (communities and compounds)")
         created = build_demo_inspections()
         self.stdout.write(f"Problems: {Problem.objects.count()} ({created} created now)")
+        # Propaganda positions with their dated updates first: the months judge them (item 4.2).
+        build_demo_positions()
         published = build_demo_assessments(months=demo_months())
         self.stdout.write(f"Assessments: six months computed, {published} published (the last is left to publish)")
         activities = build_demo_participation()

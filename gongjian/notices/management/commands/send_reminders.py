@@ -1,5 +1,6 @@
-"""Queue the reminders for due and overdue plan tasks and receipts on the task engine. Run it
-daily (cron or the systemd timer in deploy/, see docs/deployment.md); ``--now`` runs it here."""
+"""Queue the reminders for due and overdue plan tasks, receipts, rectifications and activities on
+the task engine. Run it daily (cron or the systemd timer in deploy/, see docs/deployment.md);
+``--now`` runs it here."""
 
 from django.core.management.base import BaseCommand
 
@@ -9,7 +10,8 @@ from gongjian.notices.tasks import reminders_task
 
 class Command(BaseCommand):
     help = (
-        "Queue (or with --now, send) the inbox reminders for due and overdue plan tasks and receipts, "
+        "Queue (or with --now, send) the inbox reminders for due and overdue plan tasks, receipts, "
+        "rectifications and activities, "
         "and retry failed webhook and email deliveries."
     )
 
@@ -21,6 +23,7 @@ class Command(BaseCommand):
             counts = reminders_send()
             self.stdout.write(
                 f"task reminders: {counts['tasks']}; receipt reminders: {counts['receipts']}; "
+                f"rectification reminders: {counts['rectifications']}; activity reminders: {counts['activities']}; "
                 f"deliveries retried: {counts['retried']}"
             )
             return
