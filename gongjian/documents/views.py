@@ -16,7 +16,7 @@ from gongjian.archives import periods
 from gongjian.assessments import selectors as assessment_selectors
 from gongjian.assessments import tasks as assessment_tasks
 from gongjian.assessments.choices import AssessmentStatus
-from gongjian.assessments.views.common import _month, fonts_refusal
+from gongjian.assessments.views import _month, fonts_refusal
 from gongjian.documents import tasks
 from gongjian.documents.speech import compose_speech
 from gongjian.documents.speech_facts import speech_allowed, speech_facts
