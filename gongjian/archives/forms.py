@@ -1,6 +1,6 @@
 """Forms of the archive pages. They only check the shape of the input; the services decide
 (dates in the future, items of another city, files sniffed by content) and their
-``ValidationError`` is put back on the fields (``views._apply_errors``)."""
+``ValidationError`` is put back on the fields (``gongjian.core.errors.errors_onto_form``)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ appends an audit event, so the changes since the computation are the audit event
 watermark that touch the month:
 
 - a problem reported, rectified, re-checked, voided, given a new deadline or moved with its unit
-  to another street, community or city (``inspections.services.problems_rescope``), when the problem was
+  to another street, community or city (``inspections.rescope.problems_rescope``), when the problem was
   found in the month, or its deadline (first or current) falls in it, or it is a rework or relapse
   of an earlier published month whose late events this month carries (``engine.carried_events``);
 - a manual score of the month;

@@ -14,6 +14,6 @@ class InspectionsConfig(AppConfig):
 
 
 def _refresh_problem_scope(sender, unit_ids, actor=None, **kwargs) -> None:
-    from gongjian.inspections.services import problems_rescope
+    from gongjian.inspections.rescope import problems_rescope
 
     problems_rescope(unit_ids=unit_ids, actor=actor)

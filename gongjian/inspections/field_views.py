@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongjian.accounts.access import Perm, actor_for
-from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted, errors_onto_form
 from gongjian.core.exporters import private_image_response
 from gongjian.inspections import fieldwork, selectors, services
 from gongjian.inspections.forms import NearbyForm, RectifyForm, ReportForm, ReviewForm
@@ -82,14 +82,6 @@ def _errors(form) -> dict[str, list[str]]:
     return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
 
 
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _photos(request, form, *, required: bool) -> tuple[fieldwork.TakenPhotos | None, list[bytes]] | None:
     """The photos of a form: sent ahead (``photo_token`` values) and/or with the form (files).
     Adds the error to the form (next to every other error) rather than stopping at it."""
@@ -100,7 +92,7 @@ def _photos(request, form, *, required: bool) -> tuple[fieldwork.TakenPhotos | N
         try:
             taken = fieldwork.photo_uploads_take(user=request.user, tokens=tokens)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            errors_onto_form(form, error)
             return None
     if required and not tokens and not files:
         form.add_error("photos", _("At least one photo is required."))
@@ -113,7 +105,7 @@ def _key(request, form):
     try:
         return fieldwork.idempotency_key_parse(value)
     except ValidationError as error:
-        _add_service_errors(form, error)
+        errors_onto_form(form, error)
         return None
 
 
@@ -148,7 +140,7 @@ def _run(request, form, *, key, action: str, write):
     try:
         return fieldwork.idempotent(user=request.user, key=key, action=action, run=write)
     except ValidationError as error:
-        _add_service_errors(form, error)
+        errors_onto_form(form, error)
     except services.DuplicateReport as duplicate:
         return fieldwork.Outcome(problem=duplicate.problem, replayed=True)
     except NotPermitted as refusal:
@@ -158,9 +150,46 @@ def _run(request, form, *, key, action: str, write):
     return None
 
 
-def _all_photos(photos) -> list[bytes]:
+def _submit(
+    request,
+    form,
+    *,
+    template: str,
+    context: dict,
+    action: str,
+    write,
+    message,
+    status: int = 200,
+    photos_required=True,
+    check=None,
+):
+    """The one shape of the field forms: the page on GET; on POST every error at once (the form's,
+    the photos', ``check``'s, the idempotency key's), then ``write(data, photos) -> problem`` run
+    once per key (the photos sent ahead discarded after it), and the answer (``message`` is a text
+    or ``message(problem)``). ``photos_required`` and ``check`` may depend on the form
+    (``(form, valid)``: whether its own fields were valid, before any other error was added)."""
+    if request.method != "POST":
+        return render(request, template, {**context, "form": form})
+    valid = form.is_valid()
+    required = photos_required(form, valid) if callable(photos_required) else photos_required
+    photos = _photos(request, form, required=required)
+    if check is not None:
+        check(form, valid)
+    key = _key(request, form)
+    if not valid or photos is None or form.errors:
+        return _refused(request, form, template, context)
     taken, files = photos
-    return (taken.contents if taken else []) + files
+
+    def run():
+        problem = write(form.cleaned_data, (taken.contents if taken else []) + files)
+        if taken:
+            taken.discard()
+        return problem
+
+    outcome = _run(request, form, key=key, action=action, write=run)
+    if outcome is None:
+        return _refused(request, form, template, context)
+    return _done(request, outcome, message(outcome.problem) if callable(message) else message, status=status)
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -186,18 +215,10 @@ def problem_report(request):
         "idempotency_key": uuid.uuid4(),
         "field_strings": field_strings(),
     }
-    if request.method != "POST":
-        return render(request, "inspections/field/report.html", {**context, "form": form})
-    valid = form.is_valid()
-    photos = _photos(request, form, required=True)
-    key = _key(request, form)
-    if not valid or photos is None or form.errors:
-        return _refused(request, form, "inspections/field/report.html", context)
-    data = form.cleaned_data
-    unit = next(u for u in units if str(u.pk) == data["unit"])
 
-    def write():
-        problem = services.problem_report(
+    def write(data, photos):
+        unit = next(u for u in units if str(u.pk) == data["unit"])
+        return services.problem_report(
             user=request.user,
             category=next(c for c in categories if c.code == data["category"]),
             unit=unit,
@@ -207,18 +228,21 @@ def problem_report(request):
             severity=data["severity"],
             latitude=data["latitude"],
             longitude=data["longitude"],
-            photos=_all_photos(photos),
+            photos=photos,
             inspection=next((i for i in rounds if str(i.pk) == data["inspection"]), None),
             duplicate_within=services.duplicate_window(),
         )
-        if photos[0]:
-            photos[0].discard()
-        return problem
 
-    outcome = _run(request, form, key=key, action="problem.report", write=write)
-    if outcome is None:
-        return _refused(request, form, "inspections/field/report.html", context)
-    return _done(request, outcome, _("Problem %(number)s recorded.") % {"number": outcome.problem.number}, status=201)
+    return _submit(
+        request,
+        form,
+        template="inspections/field/report.html",
+        context=context,
+        action="problem.report",
+        write=write,
+        message=lambda problem: _("Problem %(number)s recorded.") % {"number": problem.number},
+        status=201,
+    )
 
 
 @login_required
@@ -297,30 +321,26 @@ def problem_rectify(request, pk: int):
         "idempotency_key": uuid.uuid4(),
         "field_strings": field_strings(),
     }
-    if request.method != "POST":
-        return render(request, "inspections/field/rectify.html", {**context, "form": form})
-    valid = form.is_valid()
-    photos = _photos(request, form, required=True)
-    key = _key(request, form)
-    if not valid or photos is None or form.errors:
-        return _refused(request, form, "inspections/field/rectify.html", context)
 
-    def write():
+    def write(data, photos):
         services.rectification_submit(
             user=request.user,
             problem=problem,
-            note=form.cleaned_data["note"],
-            photos=_all_photos(photos),
-            expected_version=form.cleaned_data["version"],
+            note=data["note"],
+            photos=photos,
+            expected_version=data["version"],
         )
-        if photos[0]:
-            photos[0].discard()
         return problem
 
-    outcome = _run(request, form, key=key, action="problem.rectify", write=write)
-    if outcome is None:
-        return _refused(request, form, "inspections/field/rectify.html", context)
-    return _done(request, outcome, _("Rectification submitted for re-check."))
+    return _submit(
+        request,
+        form,
+        template="inspections/field/rectify.html",
+        context=context,
+        action="problem.rectify",
+        write=write,
+        message=_("Rectification submitted for re-check."),
+    )
 
 
 @login_required
@@ -336,31 +356,33 @@ def problem_review(request, pk: int):
         "idempotency_key": uuid.uuid4(),
         "field_strings": field_strings(),
     }
-    if request.method != "POST":
-        return render(request, "inspections/field/review.html", {**context, "form": form})
-    valid = form.is_valid()
-    failed = valid and form.cleaned_data["passed"] is False
-    photos = _photos(request, form, required=failed)
-    if valid and failed and not form.cleaned_data["note"].strip():
-        form.add_error("note", _("Say what is still wrong, so the unit can fix it."))
-    key = _key(request, form)
-    if not valid or photos is None or form.errors:
-        return _refused(request, form, "inspections/field/review.html", context)
 
-    def write():
+    def failed(form, valid):
+        return valid and form.cleaned_data["passed"] is False
+
+    def check(form, valid):
+        if failed(form, valid) and not form.cleaned_data["note"].strip():
+            form.add_error("note", _("Say what is still wrong, so the unit can fix it."))
+
+    def write(data, photos):
         services.rectification_review(
             user=request.user,
             problem=problem,
-            passed=form.cleaned_data["passed"],
-            note=form.cleaned_data["note"],
-            photos=_all_photos(photos),
-            expected_version=form.cleaned_data["version"],
+            passed=data["passed"],
+            note=data["note"],
+            photos=photos,
+            expected_version=data["version"],
         )
-        if photos[0]:
-            photos[0].discard()
         return problem
 
-    outcome = _run(request, form, key=key, action="problem.review", write=write)
-    if outcome is None:
-        return _refused(request, form, "inspections/field/review.html", context)
-    return _done(request, outcome, _("Saved."))
+    return _submit(
+        request,
+        form,
+        template="inspections/field/review.html",
+        context=context,
+        action="problem.review",
+        write=write,
+        message=_("Saved."),
+        photos_required=failed,
+        check=check,
+    )

@@ -2,20 +2,18 @@
 state machine (``workflow.decide``), and records an audit event with from/to states.
 
 Photos are checked and processed before the transaction opens; their files are written inside it
-and deleted again if anything fails, so no file outlives a refused request."""
+and deleted again if anything fails, so no file outlives a refused request (``photo_storage``).
+The scope columns of problems and their refresh when units move are in ``rescope``."""
 
 from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,81 +30,19 @@ from gongjian.inspections.models import (
     Extension,
     Inspection,
     Problem,
-    ProblemPhoto,
     Rectification,
 )
-from gongjian.inspections.photos import PhotoRejected, ProcessedPhoto, camera_time, process_photo
+from gongjian.inspections.photo_storage import (
+    decimal_6,
+    files_cleaned_on_failure,
+    photos_process,
+    store_photos,
+)
+from gongjian.inspections.rescope import scope_columns_for
 from gongjian.inspections.workdays import deadline_for
 from gongjian.organizations.models import Unit
-from gongjian.organizations.tree import ancestry
 
 RESPONSIBLE_LEVELS = ("compound", "community")
-
-
-# --- photos -------------------------------------------------------------------------------
-
-
-def photos_process(uploads: Sequence[bytes], *, required: bool = True) -> list[ProcessedPhoto]:
-    """Check and normalise every upload, or refuse the whole request naming the bad photo."""
-    if required and not uploads:
-        raise ValidationError({"photos": _("At least one photo is required.")})
-    if len(uploads) > settings.PHOTO_MAX_COUNT:
-        raise ValidationError(
-            {"photos": _("At most %(n)s photos can be sent at once.") % {"n": settings.PHOTO_MAX_COUNT}}
-        )
-    processed = []
-    for index, data in enumerate(uploads, start=1):
-        try:
-            processed.append(
-                process_photo(data, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS)
-            )
-        except PhotoRejected as exc:
-            raise ValidationError({"photos": _("Photo %(n)s: %(reason)s") % {"n": index, "reason": exc.message}})
-    return processed
-
-
-@contextmanager
-def _files_cleaned_on_failure():
-    """Collects the names of files written; deletes them if the block raises."""
-    written: list[str] = []
-    try:
-        yield written
-    except BaseException:
-        for name in written:
-            default_storage.delete(name)
-        raise
-
-
-def _store_photos(
-    *, problem: Problem, photos: Iterable[ProcessedPhoto], stage: str, user, written: list[str], rectification=None
-) -> list[ProblemPhoto]:
-    stored = []
-    for photo in photos:
-        record = ProblemPhoto(
-            problem=problem,
-            rectification=rectification,
-            stage=stage,
-            sha256=photo.sha256,
-            original_format=photo.original_format,
-            size=len(photo.content),
-            width=photo.width,
-            height=photo.height,
-            taken_at=camera_time(photo.taken_at),
-            latitude=_decimal(photo.latitude),
-            longitude=_decimal(photo.longitude),
-            uploaded_by=user,
-        )
-        record.file.save(f"{stage}.jpg", ContentFile(photo.content), save=False)
-        written.append(record.file.name)
-        record.thumbnail.save(f"{stage}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
-        written.append(record.thumbnail.name)
-        record.save()
-        stored.append(record)
-    return stored
-
-
-def _decimal(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(f"{value:.6f}")
 
 
 # --- reporting ----------------------------------------------------------------------------
@@ -152,66 +88,6 @@ def relapse_origin_find(
         if _distance_m(latitude, longitude, candidate.latitude, candidate.longitude) <= radius:
             return candidate
     return None
-
-
-def scope_columns_for(unit: Unit) -> dict[str, int | None]:
-    """The values of ``Problem.SCOPE_COLUMNS`` for a problem at ``unit``."""
-    chain = ancestry(unit.pk)
-    return {
-        "city_id": chain.get("city"),
-        "district_id": chain.get("district"),
-        "street_id": chain.get("street"),
-        "community_id": chain.get("community"),
-    }
-
-
-RESCOPE_FIELDS = ("city_id", "district_id", "street_id", "community_id")
-
-
-@transaction.atomic
-def problems_rescope(*, unit_ids: Iterable[int], actor=None) -> int:
-    """Refresh the scope columns of the problems at these units (after units moved in the tree).
-
-    Each problem whose city, district, street or community changes gets a ``problem.rescope``
-    audit event (``changes``: field → [old, new]), like every other problem write: a month
-    computed before the move is then seen as changed (``assessments.freshness``), and its
-    publication refused until it is computed again. Returns the number of problems that moved."""
-    from gongjian.core.models import AuditEvent
-
-    moved = 0
-    for unit in Unit.objects.filter(id__in=list(unit_ids)):
-        target = scope_columns_for(unit)
-        rows = [
-            (pk, number, dict(zip(RESCOPE_FIELDS, old, strict=True)))
-            for pk, number, *old in Problem.objects.filter(unit=unit)
-            .exclude(**target)
-            .values_list("id", "number", *RESCOPE_FIELDS)
-        ]
-        if not rows:
-            continue
-        Problem.objects.filter(id__in=[pk for pk, _number, _old in rows]).update(**target)
-        now = timezone.now()
-        actor_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
-        AuditEvent.objects.bulk_create(
-            [
-                AuditEvent(
-                    at=now,
-                    actor_id=actor_id,
-                    action="problem.rescope",
-                    target_type=Problem._meta.label_lower,
-                    target_id=str(pk),
-                    target_repr=number[:200],
-                    changes={
-                        field: [old[field], target[field]] for field in RESCOPE_FIELDS if old[field] != target[field]
-                    },
-                    note=f"unit {unit.pk} moved in the tree",
-                )
-                for pk, number, old in rows
-            ],
-            batch_size=1000,
-        )
-        moved += len(rows)
-    return moved
 
 
 def _check_coordinates(latitude, longitude) -> None:
@@ -298,11 +174,11 @@ def problem_report(
     if latitude is None:
         located = next((p for p in processed if p.latitude is not None), None)
         if located is not None:
-            latitude, longitude = _decimal(located.latitude), _decimal(located.longitude)
+            latitude, longitude = decimal_6(located.latitude), decimal_6(located.longitude)
 
     local_found = timezone.localtime(found_at)
     deadline = deadline_for(local_found, category.deadline_amount, category.deadline_unit)
-    with _files_cleaned_on_failure() as written, transaction.atomic():
+    with files_cleaned_on_failure() as written, transaction.atomic():
         # One report at a time per unit (a row lock), so two taps of the same report cannot both
         # pass the duplicate check.
         if duplicate_within is not None:
@@ -338,7 +214,7 @@ def problem_report(
                 category=category, unit=unit, found_at=found_at, latitude=latitude, longitude=longitude
             ),
         )
-        _store_photos(problem=problem, photos=processed, stage=PhotoStage.BEFORE, user=user, written=written)
+        store_photos(problem=problem, photos=processed, stage=PhotoStage.BEFORE, user=user, written=written)
         # Campaigns (专项整治) running at the time found tag the problem (gongjian/campaigns).
         from gongjian.campaigns.services import problem_tag
 
@@ -403,14 +279,14 @@ def rectification_submit(
         raise ValidationError({"note": _("Say what was done.")})
     processed = photos_process(photos)
     now = now or timezone.now()
-    with _files_cleaned_on_failure() as written, transaction.atomic():
+    with files_cleaned_on_failure() as written, transaction.atomic():
         problem = _locked(problem, expected_version)
         before = problem.status
         problem.status = _transition(problem, user, workflow.Action.RECTIFY)
         rectification = Rectification.objects.create(
             problem=problem, note=note.strip(), submitted_by=user, submitted_at=now
         )
-        _store_photos(
+        store_photos(
             problem=problem,
             photos=processed,
             stage=PhotoStage.AFTER,
@@ -446,7 +322,7 @@ def rectification_review(
     """An inspector re-checks the rectification: pass closes the case, fail sends it back (返工).
     Photos taken at the re-check (what is still wrong) are kept with the rectification re-checked."""
     processed = photos_process(photos) if photos else []
-    with _files_cleaned_on_failure() as written, transaction.atomic():
+    with files_cleaned_on_failure() as written, transaction.atomic():
         return _review(
             user=user,
             problem=problem,
@@ -475,7 +351,7 @@ def _review(*, user, problem, passed, note, photos, written, expected_version, n
         rectification.review_note = note.strip()
         rectification.save(update_fields=["outcome", "reviewed_by", "reviewed_at", "review_note"])
     if photos:
-        _store_photos(
+        store_photos(
             problem=problem,
             photos=photos,
             stage=PhotoStage.RECHECK,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,14 +11,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, restrict
-from gongjian.core.errors import Conflict, NotPermitted
-from gongjian.core.exporters import describe_filters, private_image_response
-from gongjian.core.filtering import apply_filter
-from gongjian.core.jobs.exports import INVALID_QUERY, export_response
-from gongjian.core.jobs.runner import JobRefused
+from gongjian.core.errors import Conflict, NotPermitted, errors_onto_form
+from gongjian.core.exporters import private_image_response
+from gongjian.core.listing import FilteredList
 from gongjian.inspections import indicators, selectors, services
 from gongjian.inspections.choices import PhotoStage
 from gongjian.inspections.exporters import ProblemExcelExporter
@@ -41,36 +38,27 @@ def _require(actor, perm: Perm) -> None:
         raise PermissionDenied
 
 
-def _apply_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+PROBLEMS = FilteredList(
+    form_class=ProblemFilterForm,
+    perm=Perm.PROBLEM_VIEW,
+    select=selectors.problem_list,
+    template="inspections/problem_list.html",
+    exporter=lambda request, problems, filters: ProblemExcelExporter(problems, filters=filters).render(),
+    builder="gongjian.inspections.views.problem_export_build",
+    export_name=gettext_lazy("Problems"),
+)
 
 
 def filtered_problems(request):
     """The list's filter form and the rows it selects (the list, export and map share it)."""
-    actor = actor_for(request.user)
-    _require(actor, Perm.PROBLEM_VIEW)
-    return apply_filter(request, ProblemFilterForm, partial(selectors.problem_list, actor=actor))
+    return PROBLEMS.filter(request)
 
 
 @login_required
 def problem_list(request):
-    form, problems = filtered_problems(request)
-    if problems is None:
-        return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
-    query = request.GET.copy()
-    query.pop("page", None)
-    page = Paginator(problems, 30).get_page(request.GET.get("page"))
-    return render(
+    return PROBLEMS.list_response(
         request,
-        "inspections/problem_list.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
+        lambda page: {
             "categories": selectors.categories_active(),
             "can_report": actor_for(request.user).has_perm(Perm.PROBLEM_REPORT),
         },
@@ -79,25 +67,12 @@ def problem_list(request):
 
 @login_required
 def problem_export(request):
-    form, problems = filtered_problems(request)
-    if problems is None:
-        return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
-    filters = describe_filters(form)
-    return export_response(
-        request,
-        builder="gongjian.inspections.views.problem_export_build",
-        rows=problems.count(),
-        render_now=lambda: ProblemExcelExporter(problems, filters=filters).render(),
-        title=_("Problems") + ".xlsx",
-    )
+    return PROBLEMS.export(request)
 
 
 def problem_export_build(request):
     """The export as a background job makes it (gongjian.core.jobs.exports)."""
-    form, problems = filtered_problems(request)
-    if problems is None:
-        raise JobRefused(INVALID_QUERY)
-    return ProblemExcelExporter(problems, filters=describe_filters(form)).render()
+    return PROBLEMS.build(request)
 
 
 @login_required
@@ -156,7 +131,7 @@ def _transition_view(request, pk: int, form_class, run, *, files: bool = False):
         try:
             run(problem, form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            errors_onto_form(form, error)
         except NotPermitted as refusal:
             raise PermissionDenied(str(refusal.message))
         except Conflict as conflict:
@@ -282,7 +257,7 @@ def inspection_create(request):
                 units=[u for u in units if str(u.pk) in data["units"]],
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("problems:rounds")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, perms_at_unit
-from gongjian.core.errors import NotPermitted
+from gongjian.core.errors import NotPermitted, errors_onto_form
 from gongjian.core.exporters import XLSX
 from gongjian.core.jobs.models import JobStatus
 from gongjian.core.jobs.views import job_file_response, job_state
@@ -27,14 +27,6 @@ from gongjian.participation.forms import ImportForm
 from gongjian.participation.importers import ImportRefused
 from gongjian.participation.imports import import_receive
 from gongjian.participation.tasks import import_preview_job, import_preview_request, import_save_job
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -60,7 +52,7 @@ def volunteer_import(request):
         except ImportRefused as refused:
             form.add_error("file", refused.message)
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
         else:
             return redirect("participation:import-preview", pk=batch.pk)
     return render(request, "participation/import.html", {"form": form}, status=400 if form.errors else 200)

@@ -22,6 +22,7 @@ from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.inspections import services as inspections
 from gongjian.inspections.choices import ProblemSource, ProblemStatus
 from gongjian.inspections.models import Category, Problem
+from gongjian.inspections.photo_storage import photos_process
 from gongjian.organizations.models import Unit
 from gongjian.residents.choices import Answer, ReportChannel, ReportStatus
 from gongjian.residents.models import (
@@ -97,7 +98,7 @@ def report_submit(
     if problem:
         raise ValidationError({"phone": _("Enter a mainland mobile number (11 digits), or leave it empty.")})
     answers = _check_attributes(resident_category, attributes or {})
-    processed = inspections.photos_process(photos, required=photos_required)
+    processed = photos_process(photos, required=photos_required)
     if latitude is None:
         located = next((p for p in processed if p.latitude is not None), None)
         if located is not None:

@@ -3,8 +3,6 @@ reached by the unguessable link. No account; limits per address, device and phon
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -24,29 +22,9 @@ from gongjian.organizations.models import Unit
 from gongjian.residents import limits, selectors, services
 from gongjian.residents.choices import ReportStatus
 from gongjian.residents.forms import AnswerForm, ReportForm, SupportForm
+from gongjian.residents.limits import device_id, with_device
 from gongjian.residents.models import ResidentCategory, ResidentPhoto
-from gongjian.residents.privacy import DEVICE_COOKIE, clean_phone, keyed_hash, mask_address
-
-_SALT = "gongjian.residents.device"
-
-
-def device_id(request) -> str:
-    """The browser's device id (a signed cookie); a new one for a first visit, set on the answer."""
-    if not hasattr(request, "_gj_device"):
-        request._gj_device = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=_SALT) or ""
-        request._gj_device_new = not request._gj_device
-        if request._gj_device_new:
-            request._gj_device = secrets.token_urlsafe(16)
-    return request._gj_device
-
-
-def _with_device(request, response):
-    device = device_id(request)
-    if request._gj_device_new:
-        response.set_signed_cookie(
-            DEVICE_COOKIE, device, salt=_SALT, max_age=3 * 365 * 86400, httponly=True, samesite="Lax"
-        )
-    return response
+from gongjian.residents.privacy import clean_phone, keyed_hash, mask_address
 
 
 def _categories():
@@ -111,14 +89,14 @@ def report_new(request):
                     _("Thank you. Your report number is %(number)s. Keep this page's link to follow it.")
                     % {"number": report.number},
                 )
-                return _with_device(request, redirect("residents:follow", token=token))
+                return with_device(request, redirect("residents:follow", token=token))
     response = render(
         request,
         "residents/report.html",
         {"form": form, "map_config": _map_config()},
         status=400 if form.errors else 200,
     )
-    return _with_device(request, response)
+    return with_device(request, response)
 
 
 def _map_config() -> dict | None:
@@ -159,7 +137,7 @@ def _support(request, report_form):
             if added
             else _("You have already confirmed problem %(number)s.") % {"number": problem.number},
         )
-    return _with_device(request, redirect("residents:report"))
+    return with_device(request, redirect("residents:report"))
 
 
 def nearby(request):

@@ -18,14 +18,14 @@ from gongjian.core.errors import Conflict
 from gongjian.core.exporters import private_image_response
 from gongjian.core.inputs import read_upload
 from gongjian.residents import limits
-from gongjian.residents.views import _with_device, device_id
+from gongjian.residents.limits import device_id, with_device
 from gongjian.selections import selectors, services
 from gongjian.selections.choices import NomineeStatus
 from gongjian.selections.forms import NominationForm, SelectionForm, VoteForm
 from gongjian.selections.models import Nominee, Selection, VoteAnomaly
 
 
-class VoteThrottle(limits._KeyedThrottle):
+class VoteThrottle(limits.KeyedThrottle):
     scope = "selection_vote"
 
 
@@ -177,7 +177,7 @@ def _public(request, selection, forms_by_category=None, status=200):
         category.form = forms_by_category.get(category.pk) or VoteForm(
             nominees=category.approved, prefix=f"c{category.pk}"
         )
-    return _with_device(
+    return with_device(
         request,
         render(request, "selections/public.html", {"selection": selection, "categories": categories}, status=status),
     )
@@ -204,7 +204,7 @@ def vote(request, pk: int, category_pk: int):
         form.add_error(None, refused.messages[0] if isinstance(refused, ValidationError) else str(refused))
         return _public(request, selection, {category.pk: form}, status=409)
     messages.success(request, _("Thank you: your vote is counted."))
-    return _with_device(request, redirect("selections:public", selection.pk))
+    return with_device(request, redirect("selections:public", selection.pk))
 
 
 def photo(request, photo_id: int, kind: str):

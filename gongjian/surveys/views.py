@@ -16,16 +16,14 @@ from django.views.decorators.http import require_http_methods
 from gongjian.accounts.throttles import client_ip
 from gongjian.core.errors import Conflict
 from gongjian.core.privacy import no_store
-from gongjian.residents.limits import _KeyedThrottle, allowed
+from gongjian.residents.limits import KeyedThrottle, allowed, device_id, with_device
 from gongjian.residents.privacy import keyed_hash
-from gongjian.residents.views import _with_device as with_device
-from gongjian.residents.views import device_id
 from gongjian.surveys import services
 from gongjian.surveys.forms import AnswerForm
 from gongjian.surveys.models import SurveyCommunity
 
 
-class SurveyAddressThrottle(_KeyedThrottle):
+class SurveyAddressThrottle(KeyedThrottle):
     scope = "survey_answer"
 
 

@@ -42,14 +42,6 @@ def _require(actor, perm: Perm) -> None:
         raise PermissionDenied
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 

@@ -25,7 +25,6 @@ from gongjian.archives.models import (
     Mechanism,
 )
 from gongjian.archives.views.common import (
-    _apply_errors,
     _can,
     _error_text,
     _files_in,
@@ -33,7 +32,7 @@ from gongjian.archives.views.common import (
     _sections_for,
     _unit,
 )
-from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted, errors_onto_form
 from gongjian.core.exporters import private_image_response
 from gongjian.core.storage import file_response
 
@@ -137,7 +136,7 @@ def withdraw(request, key):
     except Conflict as conflict:
         return _record_page(request, key, status=409, conflict=conflict.message)
     except ValidationError as error:
-        _apply_errors(form, error)
+        errors_onto_form(form, error)
         return _record_page(request, key, status=400, withdraw_form=form)
     except NotPermitted as refusal:
         raise PermissionDenied(str(refusal.message)) from None
@@ -178,7 +177,7 @@ def record_create(request, unit_id: int):
                 mechanism=mechanism,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
         except NotPermitted as refusal:
             raise PermissionDenied(str(refusal.message)) from None
         else:

@@ -27,7 +27,6 @@ from gongjian.archives.views.archive import (
     _own_community_page,
 )
 from gongjian.archives.views.common import (
-    _apply_errors,
     _bad_period,
     _can,
     _files_in,
@@ -35,7 +34,7 @@ from gongjian.archives.views.common import (
     _sections_for,
     _unit,
 )
-from gongjian.core.errors import NotPermitted
+from gongjian.core.errors import NotPermitted, errors_onto_form
 from gongjian.organizations.choices import UnitLevel
 
 
@@ -84,7 +83,7 @@ def mechanisms(request, unit_id: int):
                     text=data["text"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                errors_onto_form(form, error)
             except NotPermitted as refusal:
                 raise PermissionDenied(str(refusal.message)) from None
             else:

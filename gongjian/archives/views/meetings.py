@@ -29,14 +29,13 @@ from gongjian.archives.models import (
 )
 from gongjian.archives.services import AttendeeIn, DecisionIn
 from gongjian.archives.views.common import (
-    _apply_errors,
     _can,
     _communities,
     _files_in,
     _id_param,
     _require,
 )
-from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted, errors_onto_form
 from gongjian.core.exporters import private_image_response
 from gongjian.organizations.models import CobuildUnit, Pairing
 
@@ -118,7 +117,7 @@ def meeting_create(request):
                 photos=_files_in(data["photos"], data["captions"], field="photos"),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
         except NotPermitted as refusal:
             raise PermissionDenied(str(refusal.message)) from None
         else:
@@ -188,7 +187,7 @@ def meeting_photos(request, pk: int):
                 photos=_files_in(form.cleaned_data["photos"], form.cleaned_data["captions"], field="photos"),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
         except NotPermitted as refusal:
             raise PermissionDenied(str(refusal.message)) from None
         else:
@@ -233,7 +232,7 @@ def decision_follow_up(request, pk: int):
         except Conflict as conflict:
             return _meeting_page(request, meeting, status=409, conflict=conflict.message)
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
         except NotPermitted as refusal:
             raise PermissionDenied(str(refusal.message)) from None
         else:

@@ -23,11 +23,10 @@ from gongjian.archives.models import (
 )
 from gongjian.archives.services import RequirementIn, SectionIn
 from gongjian.archives.views.common import (
-    _apply_errors,
     _error_text,
     _require,
 )
-from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted, errors_onto_form
 
 
 def _rulesets(actor):
@@ -104,7 +103,7 @@ def template_create(request):
                 user=request.user, ruleset=ruleset, name=form.cleaned_data["name"], sections=section_ins
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
         except NotPermitted as refusal:
             raise PermissionDenied(str(refusal.message)) from None
         else:

@@ -138,7 +138,7 @@ class ProblemFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         # Like the service, copy the unit's ancestry into the scope columns.
-        from gongjian.inspections.services import scope_columns_for
+        from gongjian.inspections.rescope import scope_columns_for
 
         for column, value in scope_columns_for(kwargs["unit"]).items():
             kwargs.setdefault(column, value)

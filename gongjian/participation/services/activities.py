@@ -114,7 +114,7 @@ def activity_record(
 ) -> Activity:
     """Record a planned or held activity with the co-construction units that took part, the
     volunteers' hours and captioned photos. Held activities cannot be in the future."""
-    from gongjian.inspections.services import photos_process
+    from gongjian.inspections.photo_storage import photos_process
 
     _require_at(user, Perm.ACTIVITY_MANAGE, community.pk, "community")
     now = now or timezone.now()

@@ -62,7 +62,7 @@ def activity_hold(
 ) -> Activity:
     """Record that a planned activity took place: the day, how many people came, the volunteers'
     hours and photos with captions (a summary replaces the planned one when given)."""
-    from gongjian.inspections.services import photos_process
+    from gongjian.inspections.photo_storage import photos_process
 
     _require_at(user, Perm.ACTIVITY_MANAGE, activity.community_id, "activity")
     from gongjian.participation.activity_plans import hold_refusal

@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongjian.accounts.access import Perm, actor_for
-from gongjian.core.errors import NotPermitted
-from gongjian.core.exporters import describe_filters, download_response, private_image_response
-from gongjian.core.filtering import apply_filter
-from gongjian.core.jobs.exports import INVALID_QUERY, export_response
-from gongjian.core.jobs.runner import JobRefused
+from gongjian.core.errors import NotPermitted, errors_onto_form
+from gongjian.core.exporters import download_response, private_image_response
+from gongjian.core.listing import FilteredList
 from gongjian.participation import lifecycle, selectors, services
 from gongjian.participation.choices import VolunteerStatus
 from gongjian.participation.exporters import ActivityExporter
@@ -29,57 +26,39 @@ from gongjian.participation.filters import ActivityFilterForm, QuarterForm
 from gongjian.participation.forms import (
     ActivityForm,
 )
-from gongjian.participation.views._common import _apply_errors, _perms, _query, _require
+from gongjian.participation.views._common import _perms, _require
 
 # --- activities ---------------------------------------------------------------------------------
 
 
-def _activities_filtered(request):
-    actor = actor_for(request.user)
-    _require(actor, Perm.PARTICIPATION_VIEW)
-    return apply_filter(request, ActivityFilterForm, partial(selectors.activity_list, actor=actor))
+ACTIVITIES = FilteredList(
+    form_class=ActivityFilterForm,
+    perm=Perm.PARTICIPATION_VIEW,
+    select=selectors.activity_list,
+    template="participation/activity_list.html",
+    exporter=lambda request, activities, filters: ActivityExporter(activities, filters=filters).render(),
+    builder="gongjian.participation.views.activity_export_build",
+    export_name=gettext_lazy("Activities"),
+)
 
 
 @login_required
 def activity_list(request):
     actor = actor_for(request.user)
-    form, activities = _activities_filtered(request)
-    if activities is None:
-        return render(request, "participation/activity_list.html", {"form": form, "invalid": True}, status=400)
-    return render(
+    return ACTIVITIES.list_response(
         request,
-        "participation/activity_list.html",
-        {
-            "form": form,
-            "page": Paginator(activities, 30).get_page(request.GET.get("page")),
-            "query": _query(request),
-            "types": selectors.activity_types(),
-            "can_record": actor.has_perm(Perm.ACTIVITY_MANAGE),
-        },
+        lambda page: {"types": selectors.activity_types(), "can_record": actor.has_perm(Perm.ACTIVITY_MANAGE)},
     )
 
 
 @login_required
 def activity_export(request):
-    form, activities = _activities_filtered(request)
-    if activities is None:
-        return render(request, "participation/activity_list.html", {"form": form, "invalid": True}, status=400)
-    filters = describe_filters(form)
-    return export_response(
-        request,
-        builder="gongjian.participation.views.activity_export_build",
-        rows=activities.count(),
-        render_now=lambda: ActivityExporter(activities, filters=filters).render(),
-        title=_("Activities") + ".xlsx",
-    )
+    return ACTIVITIES.export(request)
 
 
 def activity_export_build(request):
     """The activity export as a background job makes it (gongjian.core.jobs.exports)."""
-    form, activities = _activities_filtered(request)
-    if activities is None:
-        raise JobRefused(INVALID_QUERY)
-    return ActivityExporter(activities, filters=describe_filters(form)).render()
+    return ACTIVITIES.build(request)
 
 
 @login_required
@@ -151,7 +130,7 @@ def activity_create(request):
                     photos=list(zip(photos, captions[: len(photos)], strict=True)),
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                errors_onto_form(form, error)
             except NotPermitted as refusal:
                 raise PermissionDenied(str(refusal.message))
             else:

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for
-from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted, errors_onto_form
 from gongjian.core.inputs import read_upload
 from gongjian.inspections import fieldwork
 from gongjian.inspections.models import PhotoUpload
 from gongjian.participation import lifecycle, selectors, services
 from gongjian.participation.choices import VolunteerStatus
 from gongjian.participation.forms import ActivityArchiveForm, ActivityCancelForm, ActivityHoldForm
-from gongjian.participation.views._common import _apply_errors, _perms
+from gongjian.participation.views._common import _perms
 
 
 def _managed(request, pk: int):
@@ -74,7 +74,7 @@ def activity_hold(request, pk: int):
                 version=data["version"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
         except Conflict as conflict:
             form.add_error(None, conflict.message)
         except NotPermitted as refusal:
@@ -131,7 +131,7 @@ def activity_cancel(request, pk: int):
                 version=form.cleaned_data["version"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
         except Conflict as conflict:
             form.add_error(None, conflict.message)
         except NotPermitted as refusal:

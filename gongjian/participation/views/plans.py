@@ -14,11 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import actor_for
-from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted, errors_onto_form
 from gongjian.participation import activity_plans, selectors
 from gongjian.participation.choices import ActivityStatus, PlanStatus
 from gongjian.participation.models import ActivityPlan
-from gongjian.participation.views._common import _apply_errors
 
 
 class PlanForm(forms.Form):
@@ -62,7 +61,7 @@ def activity_plan(request, pk: int):
                     user=request.user, activity=activity, data=activity_plans.PlanIn(**form.cleaned_data)
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                errors_onto_form(form, error)
             except Conflict as conflict:
                 form.add_error(None, conflict.message)
             except NotPermitted as refusal:

@@ -3,25 +3,21 @@ record, review, rewards and penalties, and a volunteer's own page."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for
 from gongjian.accounts.throttles import client_ip, sign_up_allowed
-from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted, errors_onto_form
 from gongjian.core.exporters import describe_filters
-from gongjian.core.filtering import apply_filter
-from gongjian.core.jobs.exports import INVALID_QUERY, export_response
-from gongjian.core.jobs.runner import JobRefused
+from gongjian.core.listing import FilteredList
 from gongjian.core.privacy import no_store
 from gongjian.organizations.models import Unit
 from gongjian.participation import selectors, services
@@ -36,60 +32,9 @@ from gongjian.participation.forms import (
     VolunteerForm,
 )
 from gongjian.participation.models import Volunteer
-from gongjian.participation.views._common import _apply_errors, _perms, _query, _require
+from gongjian.participation.views._common import _perms, _require
 
 # --- volunteers ---------------------------------------------------------------------------------
-
-
-def _volunteers_filtered(request):
-    actor = actor_for(request.user)
-    _require(actor, Perm.VOLUNTEER_VIEW)
-    return apply_filter(request, VolunteerFilterForm, partial(selectors.volunteer_list, actor=actor))
-
-
-@login_required
-@no_store
-def volunteer_list(request):
-    actor = actor_for(request.user)
-    form, volunteers = _volunteers_filtered(request)
-    if volunteers is None:
-        return render(request, "participation/volunteer_list.html", {"form": form, "invalid": True}, status=400)
-    page = Paginator(volunteers, 30).get_page(request.GET.get("page"))
-    rows = selectors.present_volunteers(page)
-    services.personal_data_view_record(
-        user=request.user, volunteer_ids=[r.id for r in rows if r.revealed], where="volunteer_list"
-    )
-    return render(
-        request,
-        "participation/volunteer_list.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "query": _query(request),
-            "can_manage": actor.has_perm(Perm.VOLUNTEER_MANAGE),
-            "pending": selectors.pending_sign_ups(actor=actor)[:50] if actor.has_perm(Perm.VOLUNTEER_MANAGE) else [],
-        },
-    )
-
-
-@login_required
-@no_store
-def volunteer_export(request, fmt: str):
-    if fmt not in ("xlsx", "csv"):
-        raise Http404
-    form, volunteers = _volunteers_filtered(request)
-    if volunteers is None:
-        return render(request, "participation/volunteer_list.html", {"form": form, "invalid": True}, status=400)
-    volunteers, filters = _exported_volunteers(form, volunteers)
-    return export_response(
-        request,
-        builder="gongjian.participation.views.volunteer_export_build",
-        rows=volunteers.count(),
-        render_now=lambda: _volunteer_export(request, fmt=fmt, volunteers=volunteers, filters=filters),
-        title=_("Volunteers") + f".{fmt}",
-        args={"fmt": fmt},
-    )
 
 
 def _exported_volunteers(form, volunteers):
@@ -103,21 +48,56 @@ def _exported_volunteers(form, volunteers):
     return volunteers, filters
 
 
-def volunteer_export_build(request, *, fmt: str):
-    """The volunteer export as a background job makes it (gongjian.core.jobs.exports)."""
-    form, volunteers = _volunteers_filtered(request)
-    if volunteers is None:
-        raise JobRefused(INVALID_QUERY)
-    volunteers, filters = _exported_volunteers(form, volunteers)
-    return _volunteer_export(request, fmt=fmt, volunteers=volunteers, filters=filters)
-
-
-def _volunteer_export(request, *, fmt: str, volunteers, filters):
+def _volunteer_export(request, volunteers, filters, *, fmt: str):
     rows = selectors.present_volunteers(volunteers.iterator(chunk_size=2000))
     services.personal_data_view_record(
         user=request.user, volunteer_ids=[r.id for r in rows if r.revealed], where=f"volunteer_export_{fmt}"
     )
     return VolunteerExporter(rows, fmt=fmt, filters=filters).render()
+
+
+VOLUNTEERS = FilteredList(
+    form_class=VolunteerFilterForm,
+    perm=Perm.VOLUNTEER_VIEW,
+    select=selectors.volunteer_list,
+    template="participation/volunteer_list.html",
+    exporter=_volunteer_export,
+    builder="gongjian.participation.views.volunteer_export_build",
+    export_name=gettext_lazy("Volunteers"),
+    narrow=_exported_volunteers,
+)
+
+
+@login_required
+@no_store
+def volunteer_list(request):
+    actor = actor_for(request.user)
+
+    def context(page):
+        rows = selectors.present_volunteers(page)
+        services.personal_data_view_record(
+            user=request.user, volunteer_ids=[r.id for r in rows if r.revealed], where="volunteer_list"
+        )
+        return {
+            "rows": rows,
+            "can_manage": actor.has_perm(Perm.VOLUNTEER_MANAGE),
+            "pending": selectors.pending_sign_ups(actor=actor)[:50] if actor.has_perm(Perm.VOLUNTEER_MANAGE) else [],
+        }
+
+    return VOLUNTEERS.list_response(request, context)
+
+
+@login_required
+@no_store
+def volunteer_export(request, fmt: str):
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    return VOLUNTEERS.export(request, extension=fmt, args={"fmt": fmt})
+
+
+def volunteer_export_build(request, *, fmt: str):
+    """The volunteer export as a background job makes it (gongjian.core.jobs.exports)."""
+    return VOLUNTEERS.build(request, fmt=fmt)
 
 
 @login_required
@@ -136,7 +116,7 @@ def volunteer_create(request):
                 **{k: v for k, v in data.items() if k != "community"},
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
         except NotPermitted as refusal:
             raise PermissionDenied(str(refusal.message))
         else:
@@ -170,7 +150,7 @@ def volunteer_sign_up(request):
                     **{k: v for k, v in data.items() if k not in ("community", "captcha")},
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                errors_onto_form(form, error)
             else:
                 messages.success(request, _("Thank you. Your community will review your registration."))
                 return redirect("participation:sign-up")
@@ -283,7 +263,7 @@ def volunteer_reveal(request, pk: int):
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_onto_form(form, error)
     return render(
         request,
         "participation/volunteer_reveal.html",

@@ -21,7 +21,7 @@ from gongjian.archives.tests.factories import archive_ruleset, item
 from gongjian.core.errors import Conflict
 from gongjian.core.models import AuditEvent
 from gongjian.inspections.tests.factories import jpeg_bytes
-from gongjian.residents.views import device_id
+from gongjian.residents.limits import device_id
 from gongjian.selections import services
 from gongjian.selections.choices import AnomalyStatus, NomineeStatus
 from gongjian.selections.models import Nominee, Selection, Vote, VoteAnomaly
