@@ -63,7 +63,7 @@ def problem_list(request):
         return render(request, "inspections/problem_list.html", {"form": form, "invalid": True}, status=400)
     query = request.GET.copy()
     query.pop("page", None)
-    page = Paginator(problems, 30).get_page(request.GET.get("page"))
+    page = Paginator(problems.only(*selectors.PROBLEM_ROW_FIELDS), 30).get_page(request.GET.get("page"))
     return render(
         request,
         "inspections/problem_list.html",
