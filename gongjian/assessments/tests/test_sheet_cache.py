@@ -13,18 +13,14 @@ from django.utils import translation
 
 from gongjian.assessments import selectors, services
 from gongjian.assessments.models import ScoreSheet
-from gongjian.assessments.tests.test_views import (  # noqa: F401 (fixtures)
-    html,
-    march,
-    problems,
-    published,
-    ruleset,
-    sheet_url,
-    signed_in,
-)
+from gongjian.assessments.tests import test_views
+from gongjian.assessments.tests.test_views import html, sheet_url, signed_in
 from gongjian.inspections import services as inspection_services
 
 pytestmark = pytest.mark.django_db
+
+# The month the page tests build: March computed from two problems, then published.
+ruleset, problems, march, published = test_views.ruleset, test_views.problems, test_views.march, test_views.published
 
 
 def items_section(page: str) -> str:
