@@ -153,11 +153,16 @@ def _status_label(state: str) -> str:
     return str(ProblemStatus(state).label) if state in ProblemStatus.values else state
 
 
-def problem_timeline(*, problem: Problem) -> list[TimelineEntry]:
+def problem_photos(*, problem: Problem) -> list[ProblemPhoto]:
+    """Every photo of the problem, in the order they were sent, with its rectification."""
+    return list(problem.photos.select_related("rectification").order_by("uploaded_at", "id"))
+
+
+def problem_timeline(*, problem: Problem, photos: list[ProblemPhoto] | None = None) -> list[TimelineEntry]:
     """Every recorded step of the problem, oldest first, with the photos sent at that step: the
     report's, each rectification's after-photos (marked rejected when its re-check failed) and
     the photos taken at each re-check."""
-    photos = list(problem.photos.select_related("rectification").order_by("uploaded_at", "id"))
+    photos = problem_photos(problem=problem) if photos is None else photos
     before = [p for p in photos if p.rectification_id is None]
     after, at_review = defaultdict(list), defaultdict(list)
     for photo in photos:
