@@ -8,10 +8,12 @@ the red flags — "published rankings say so" — but still not other units' she
 from __future__ import annotations
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone, translation
 
 from gongjian.accounts.access import Actor, Perm, get_scoped_or_404, restrict
 from gongjian.assessments.choices import AssessmentStatus
@@ -105,25 +107,71 @@ def sheet_get(*, actor: Actor, assessment: Assessment, unit_id) -> ScoreSheet:
     )
 
 
-def sheet_detail(sheet: ScoreSheet) -> dict:
+def sheet_items(sheet: ScoreSheet) -> list[ItemScore]:
     """Items with their deduction lines (and each line's problem, photo and inspector)."""
     deductions = Deduction.objects.select_related(
         "problem", "problem__category", "problem__reporter", "manual_entry", "manual_entry__author"
     ).prefetch_related("problem__photos")
-    items = list(
+    return list(
         ItemScore.objects.filter(sheet=sheet)
         .select_related("item", "item__parent")
         .prefetch_related(Prefetch("deductions", queryset=deductions.order_by("id")))
         .order_by("item__position")
     )
+
+
+def sheet_rule_items(sheet: ScoreSheet) -> list[RuleItem]:
+    """The rule items the sheet scored, in the rule set's order (an adjustment's choices)."""
+    scored = ItemScore.objects.filter(sheet=sheet).values("item_id")
+    return list(RuleItem.objects.filter(pk__in=scored).order_by("position"))
+
+
+def sheet_adjustments(sheet: ScoreSheet) -> dict:
+    """The adjustments recorded after publication and the score and rate they lead to."""
     adjustments = list(Adjustment.objects.filter(sheet=sheet).select_related("author", "item"))
     adjusted = sum((a.points for a in adjustments), Decimal("0"))
     return {
-        "items": items,
         "adjustments": adjustments,
         "final_score": sheet.score + adjusted,
         "final_rate": ((sheet.score + adjusted) / sheet.max_score) if sheet.max_score else Decimal("0"),
     }
+
+
+def sheet_detail(sheet: ScoreSheet) -> dict:
+    """Items with their deduction lines, and the adjustments."""
+    return {"items": sheet_items(sheet), **sheet_adjustments(sheet)}
+
+
+def published_items_key(sheet: ScoreSheet, assessment: Assessment) -> str | None:
+    """The cache key of a published sheet's items as rendered, or None while the month is open.
+
+    Once a month is published its items, deduction lines, problems' numbers, addresses and photos,
+    manual entries and rule items never change (the services refuse; rule sets are frozen); the
+    names the lines show can (a category renamed, a person's name corrected), so they are read
+    each time and their digest is part of the key, with the publication time (a database restored
+    under the same ids), the language and the time zone. Whoever may open the sheet sees the same
+    items (the view checks scope first), so the viewer is not part of the key."""
+    if assessment.status != AssessmentStatus.PUBLISHED or assessment.published_at is None:
+        return None
+    names = Deduction.objects.filter(item_score__sheet=sheet).order_by("id")
+    names = names.values_list(
+        "problem__category__name",
+        "problem__reporter__name",
+        "problem__reporter__username",
+        "manual_entry__author__name",
+        "manual_entry__author__username",
+    )
+    digest = hashlib.sha256(repr(list(names)).encode()).hexdigest()[:20]
+    return ":".join(
+        [
+            "sheet-items",
+            str(sheet.pk),
+            f"{assessment.published_at.timestamp():.6f}",
+            digest,
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+        ]
+    )
 
 
 def unit_trend(*, actor: Actor, unit: Unit, limit: int = 12) -> list[dict]:

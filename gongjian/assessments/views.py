@@ -15,15 +15,18 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -56,6 +59,8 @@ from gongjian.inspections.selectors import categories_active
 from gongjian.organizations.choices import UnitLevel
 
 MANUAL_METHODS = (Method.MANUAL, Method.EVIDENCE)
+# How long a published sheet's rendered items stay in the cache (final: only room decides).
+PUBLISHED_ITEMS_SECONDS = 24 * 3600
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
 
@@ -410,26 +415,25 @@ def _deduction_view(line: Deduction) -> Deduction:
     return line
 
 
-def _sheet_context(request, actor, assessment, sheet, *, manual_form=None, adjustment_form=None) -> dict:
-    detail = selectors.sheet_detail(sheet)
-    published = assessment.status == AssessmentStatus.PUBLISHED
-    can_manage = actor.has_perm(Perm.ASSESSMENT_MANAGE)
-    entries = {
-        e.item_id: e
-        for e in ManualEntry.objects.filter(assessment=assessment, unit=sheet.unit).select_related("author")
-    }
+def _sheet_groups(assessment, sheet, *, published: bool) -> tuple[list[dict], list]:
+    """The sheet's items grouped under their parent items, with their deduction lines (and, while
+    the month is open, the manual scores entered since the computation); the manual items."""
+    entries = {}
+    if not published:
+        entries = {
+            e.item_id: e
+            for e in ManualEntry.objects.filter(assessment=assessment, unit=sheet.unit).select_related("author")
+        }
     groups = OrderedDict()
     manual_items = []
-    for row in detail["items"]:
+    for row in selectors.sheet_items(sheet):
         row.lost = row.points - row.score
         row.lines = [_deduction_view(d) for d in row.deductions.all()]
         row.is_manual = row.item.method in MANUAL_METHODS
         entry = entries.get(row.item_id)
         row.pending = (
             entry
-            if entry is not None
-            and not published
-            and (assessment.computed_at is None or entry.updated_at > assessment.computed_at)
+            if entry is not None and (assessment.computed_at is None or entry.updated_at > assessment.computed_at)
             else None
         )
         if row.is_manual:
@@ -439,14 +443,39 @@ def _sheet_context(request, actor, assessment, sheet, *, manual_form=None, adjus
     for group in groups.values():
         group["points"] = sum((r.points for r in group["rows"]), Decimal("0"))
         group["score"] = sum((r.score for r in group["rows"]), Decimal("0"))
-    items = [row.item for row in detail["items"]]
+    return list(groups.values()), manual_items
+
+
+def _sheet_items_html(assessment, sheet, *, published: bool, may_enter: bool) -> tuple[str, int, list]:
+    """The "items and deductions" section, its count of pending manual scores and the manual
+    items. A published sheet's section is final: rendered once and kept in Django's cache under
+    ``selectors.published_items_key`` (bench/README.md "What a request costs")."""
+    key = selectors.published_items_key(sheet, assessment)
+    html = cache.get(key) if key else None
+    if html is not None:
+        return mark_safe(html), 0, []
+    groups, manual_items = _sheet_groups(assessment, sheet, published=published)
+    html = render_to_string("assessments/_sheet_items.html", {"groups": groups, "may_enter": may_enter})
+    if key:
+        cache.set(key, html, PUBLISHED_ITEMS_SECONDS)
+    pending = sum(1 for g in groups for r in g["rows"] if r.pending)
+    return html, pending, manual_items
+
+
+def _sheet_context(request, actor, assessment, sheet, *, manual_form=None, adjustment_form=None) -> dict:
+    published = assessment.status == AssessmentStatus.PUBLISHED
+    can_manage = actor.has_perm(Perm.ASSESSMENT_MANAGE)
+    detail = selectors.sheet_adjustments(sheet)
     may_enter = can_manage and not published
     may_adjust = can_manage and published
+    items_html, pending_count, manual_items = _sheet_items_html(
+        assessment, sheet, published=published, may_enter=may_enter
+    )
     if may_enter and manual_form is None:
         wanted = request.GET.get("item", "")
         manual_form = ManualEntryForm(items=manual_items, initial={"item": wanted} if wanted else None)
     if may_adjust and adjustment_form is None:
-        adjustment_form = AdjustmentForm(items=items)
+        adjustment_form = AdjustmentForm(items=selectors.sheet_rule_items(sheet))
     trend = selectors.unit_trend(actor=actor, unit=sheet.unit)
     history = [
         flag
@@ -458,13 +487,13 @@ def _sheet_context(request, actor, assessment, sheet, *, manual_form=None, adjus
         "assessment": assessment,
         "sheet": sheet,
         "published": published,
-        "groups": list(groups.values()),
+        "items_html": items_html,
         "adjustments": detail["adjustments"],
         "adjusted": adjusted,
         "final_score": detail["final_score"],
         "rate_pct": _pct(sheet.rate),
         "final_rate_pct": _pct(detail["final_rate"]),
-        "pending_count": sum(1 for g in groups.values() for r in g["rows"] if r.pending),
+        "pending_count": pending_count,
         "manual_form": manual_form if may_enter and manual_items else None,
         "adjustment_form": adjustment_form if may_adjust else None,
         "can_manage": can_manage,

@@ -45,6 +45,21 @@ def _scope_holds(actor: Actor, unit_id: int) -> bool:
     return bool(roots) and Unit.objects.filter(id__in=ancestor_ids_sql([unit_id])).filter(id__in=roots).exists()
 
 
+# What a row of a problem list shows (templates/inspections/_problem_rows.html): loading only these
+# halves the cost of the list's model instances (bench/README.md "What a request costs").
+PROBLEM_ROW_FIELDS = (
+    "number",
+    "address",
+    "found_at",
+    "deadline",
+    "status",
+    "rework_count",
+    "relapse_of_id",
+    "category__name",
+    "unit__name",
+)
+
+
 def problem_list(
     *,
     actor: Actor,
@@ -138,11 +153,16 @@ def _status_label(state: str) -> str:
     return str(ProblemStatus(state).label) if state in ProblemStatus.values else state
 
 
-def problem_timeline(*, problem: Problem) -> list[TimelineEntry]:
+def problem_photos(*, problem: Problem) -> list[ProblemPhoto]:
+    """Every photo of the problem, in the order they were sent, with its rectification."""
+    return list(problem.photos.select_related("rectification").order_by("uploaded_at", "id"))
+
+
+def problem_timeline(*, problem: Problem, photos: list[ProblemPhoto] | None = None) -> list[TimelineEntry]:
     """Every recorded step of the problem, oldest first, with the photos sent at that step: the
     report's, each rectification's after-photos (marked rejected when its re-check failed) and
     the photos taken at each re-check."""
-    photos = list(problem.photos.select_related("rectification").order_by("uploaded_at", "id"))
+    photos = problem_photos(problem=problem) if photos is None else photos
     before = [p for p in photos if p.rectification_id is None]
     after, at_review = defaultdict(list), defaultdict(list)
     for photo in photos:

@@ -46,6 +46,7 @@ PROBLEMS = FilteredList(
     exporter=lambda request, problems, filters: ProblemExcelExporter(problems, filters=filters).render(),
     builder="gongjian.inspections.views.problem_export_build",
     export_name=gettext_lazy("Problems"),
+    page_rows=lambda problems: problems.only(*selectors.PROBLEM_ROW_FIELDS),
 )
 
 
@@ -100,13 +101,13 @@ def problem_detail(request, pk: int):
     capacity = services.capacity_for(request.user, problem)
     actions = allowed_actions(problem.status, capacity)
     pending = selectors.pending_extension(problem=problem)
-    photos = list(problem.photos.select_related("rectification"))
+    photos = selectors.problem_photos(problem=problem)  # the page's and the timeline's: one query
     return render(
         request,
         "inspections/problem_detail.html",
         {
             "problem": problem,
-            "timeline": selectors.problem_timeline(problem=problem),
+            "timeline": selectors.problem_timeline(problem=problem, photos=photos),
             "before_photos": [p for p in photos if p.stage == PhotoStage.BEFORE],
             "after_photos": [p for p in photos if p.stage == PhotoStage.AFTER],
             "can_rectify": Action.RECTIFY in actions,

@@ -1,0 +1,104 @@
+"""A published score sheet's items are rendered once and kept in Django's cache
+(views._sheet_items_html, selectors.published_items_key): what it shows never goes stale — a
+category renamed or a reporter's name corrected shows at once — scope is checked before the cache
+is read, and an open month is never cached."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from gongjian.assessments import selectors, services
+from gongjian.assessments.models import ScoreSheet
+from gongjian.assessments.tests import test_views
+from gongjian.assessments.tests.test_views import html, sheet_url, signed_in
+from gongjian.inspections import services as inspection_services
+
+pytestmark = pytest.mark.django_db
+
+# The month the page tests build: March computed from two problems, then published.
+ruleset, problems, march, published = test_views.ruleset, test_views.problems, test_views.march, test_views.published
+
+
+def items_section(page: str) -> str:
+    start = page.index('<section id="items">')
+    return page[start : page.index("</section>", start)]
+
+
+def cached_key(assessment, unit) -> str | None:
+    sheet = ScoreSheet.objects.get(assessment=assessment, unit=unit)
+    with translation.override("zh-hans"):
+        return selectors.published_items_key(sheet, assessment)
+
+
+def test_a_published_sheet_is_rendered_once_then_read_from_the_cache_unchanged(people, small_city, published):
+    client = signed_in(people.compound_manager)
+    url = sheet_url(small_city.compound_a1)
+    with CaptureQueriesContext(connection) as first:
+        first_page = html(client.get(url))
+    assert cache.get(cached_key(published, small_city.compound_a1)) is not None
+    with CaptureQueriesContext(connection) as second:
+        second_page = html(client.get(url))
+    assert items_section(second_page) == items_section(first_page)
+    assert 'data-source="problem"' in items_section(second_page)
+    assert len(second) < len(first)
+
+
+def test_a_renamed_category_shows_on_a_published_sheet_already_cached(people, small_city, published, problems):
+    client = signed_in(people.compound_manager)
+    url = sheet_url(small_city.compound_a1)
+    category = problems[0].category
+    assert category.name in items_section(html(client.get(url)))
+
+    inspection_services.category_update(user=people.city_admin, category=category, name="楼道堆物（新名）")
+
+    assert "楼道堆物（新名）" in items_section(html(client.get(url)))
+
+
+def test_a_reporters_corrected_name_shows_on_a_published_sheet_already_cached(people, small_city, published):
+    client = signed_in(people.compound_manager)
+    url = sheet_url(small_city.compound_a1)
+    assert str(people.inspector) in items_section(html(client.get(url)))
+
+    people.inspector.name = "更正后的姓名"
+    people.inspector.save(update_fields=["name"])
+
+    assert "更正后的姓名" in items_section(html(client.get(url)))
+
+
+def test_an_adjustment_shows_at_once_beside_the_cached_items(people, small_city, published):
+    client = signed_in(people.city_admin)
+    url = sheet_url(small_city.compound_a1)
+    client.get(url)
+    sheet = ScoreSheet.objects.get(assessment=published, unit=small_city.compound_a1)
+
+    services.adjustment_add(user=people.city_admin, sheet=sheet, points=1, reason="复核后撤销一处扣分", item=None)
+
+    page = html(client.get(url))
+    assert "复核后撤销一处扣分" in page and "+1.00" in page
+
+
+def test_the_cache_opens_no_sheet_to_someone_outside_its_scope(people, small_city, published):
+    url = sheet_url(small_city.compound_b1)
+    assert signed_in(people.city_admin).get(url).status_code == 200  # now cached
+
+    assert signed_in(people.compound_manager).get(url).status_code == 404  # manages compound_a1
+    assert signed_in(people.outsider).get(url).status_code == 404
+
+
+def test_each_language_has_its_own_copy(people, small_city, published):
+    client = signed_in(people.compound_manager)
+    url = sheet_url(small_city.compound_a1)
+    chinese = items_section(html(client.get(url)))
+    client.cookies["django_language"] = "en"
+    english = items_section(html(client.get(url)))
+    assert "Items and deductions" in english and "Items and deductions" not in chinese
+
+
+def test_an_open_month_is_never_cached(people, small_city, march):
+    assert cached_key(march, small_city.compound_a1) is None
+    signed_in(people.city_admin).get(sheet_url(small_city.compound_a1))
+    assert not any(str(key).find("sheet-items") >= 0 for key in getattr(cache, "_cache", {}))
