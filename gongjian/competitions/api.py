@@ -84,7 +84,7 @@ class AdjustmentRowSerializer(serializers.Serializer):
 
 class SheetSerializer(RankingRowSerializer):
     lines = SheetLineSerializer(many=True)
-    adjustments = AdjustmentRowSerializer(many=True)
+    adjustments = AdjustmentRowSerializer(many=True, source="adjustment_rows")
 
 
 class RankingQuerySerializer(serializers.Serializer):
@@ -147,5 +147,5 @@ class CompetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             }
             for line in selectors.sheet_lines(participant)
         ]
-        row.adjustments = list(selectors.adjustments(participant))
+        row.adjustment_rows = list(selectors.adjustments(participant))
         return Response(SheetSerializer(row).data)
