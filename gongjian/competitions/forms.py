@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.organizations.choices import CobuildKind
 from gongjian.plans.forms import DateInput, _style
 
-ITEMS_EXAMPLE = "A1 | 门前三包责任落实 | 20 | deduct | 2\nA2 | 内部环境卫生 | 30 | grade | 1,0.8,0.6,0\nA3 | 绿化养护 | 50 | points"
+ITEMS_EXAMPLE = (
+    "A1 | 门前三包责任落实 | 20 | deduct | 2\nA2 | 内部环境卫生 | 30 | grade | 1,0.8,0.6,0\nA3 | 绿化养护 | 50 | points"
+)
 
 
 class CompetitionForm(forms.Form):

@@ -102,7 +102,9 @@ def parse_items(text: str) -> list[ItemSpec]:
                 continue
             items.append(ItemSpec(code, name, points, method, per_occurrence=per))
         elif method == "grade":
-            grades = tuple(_decimal(g) for g in extra.replace("，", ",").split(",")) if extra else scoring.DEFAULT_GRADES
+            grades = (
+                tuple(_decimal(g) for g in extra.replace("，", ",").split(",")) if extra else scoring.DEFAULT_GRADES
+            )
             if (
                 len(grades) < 2
                 or any(g is None or not Decimal("0") <= g <= Decimal("1") for g in grades)
@@ -133,7 +135,9 @@ def check_value(item: ItemSpec, value) -> Decimal:
         raise ValueError(_("Give a number."))
     if item.method == "deduct":
         if number != number.to_integral_value() or not 0 <= number <= MAX_OCCURRENCES:
-            raise ValueError(_("Give the number of occurrences, a whole number from 0 to %(n)s.") % {"n": MAX_OCCURRENCES})
+            raise ValueError(
+                _("Give the number of occurrences, a whole number from 0 to %(n)s.") % {"n": MAX_OCCURRENCES}
+            )
         return number.quantize(Decimal("1"))
     if item.method == "grade":
         if number != number.to_integral_value() or not 0 <= number < len(item.grades):

@@ -181,7 +181,9 @@ def entry_set(
     with transaction.atomic():
         competition = _lock(competition)
         if competition.is_published:
-            raise Conflict(_("The competition is published: its results are final. Record a correction as an adjustment."))
+            raise Conflict(
+                _("The competition is published: its results are final. Record a correction as an adjustment.")
+            )
         entry = Entry.objects.select_for_update().filter(participant=participant, item=item).first()
         before, before_reason = _value_text(entry), entry.reason if entry else ""
         if entry is not None and entry.value == checked and entry.reason == reason and accepted is None:

@@ -107,8 +107,10 @@ def _ranking_context(request, competition):
     street, kind = None, ""
     if filters.is_bound and filters.is_valid():
         street, kind = filters.cleaned_data["street"], filters.cleaned_data["kind"]
-    rows = everyone if not (street or kind) else selectors.ranking(
-        actor=actor, competition=competition, street_id=street, kind=kind
+    rows = (
+        everyone
+        if not (street or kind)
+        else selectors.ranking(actor=actor, competition=competition, street_id=street, kind=kind)
     )
     described = []
     if street:

@@ -56,9 +56,7 @@ def build_demo_competitions() -> int:
     for unit, (occurrences, grade, lost, reason) in zip(units, RESULTS, strict=False):
         participant = participants[unit.pk]
         for code, value in (("A1", occurrences), ("A2", grade), ("A3", lost)):
-            services.entry_set(
-                user=inspector, participant=participant, item=items[code], value=value, reason=reason
-            )
+            services.entry_set(user=inspector, participant=participant, item=items[code], value=value, reason=reason)
     services.competition_compute(user=city_user, competition=competition)
     services.competition_publish(user=city_user, competition=competition)
     return 1

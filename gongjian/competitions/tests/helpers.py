@@ -10,7 +10,9 @@ from gongjian.competitions import services
 from gongjian.competitions.models import Competition, Participant
 from gongjian.testing.factories import CobuildUnitFactory
 
-ITEMS = "A1 | 门前三包责任落实 | 20 | deduct | 3\nA2 | 内部环境卫生 | 30 | grade | 1,0.8,0.6,0\nA3 | 绿化养护 | 50 | points"
+ITEMS = (
+    "A1 | 门前三包责任落实 | 20 | deduct | 3\nA2 | 内部环境卫生 | 30 | grade | 1,0.8,0.6,0\nA3 | 绿化养护 | 50 | points"
+)
 
 
 @dataclass

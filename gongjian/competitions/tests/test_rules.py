@@ -71,7 +71,16 @@ def test_points_lost_per_item(code, value, lost):
 
 @pytest.mark.parametrize(
     "code, value",
-    [("A1", "1.5"), ("A1", "-1"), ("A1", "1000"), ("A2", "4"), ("A2", "0.5"), ("A3", "50.01"), ("A3", "1.234"), ("A3", "x")],
+    [
+        ("A1", "1.5"),
+        ("A1", "-1"),
+        ("A1", "1000"),
+        ("A2", "4"),
+        ("A2", "0.5"),
+        ("A3", "50.01"),
+        ("A3", "1.234"),
+        ("A3", "x"),
+    ],
 )
 def test_it_refuses_a_result_the_item_cannot_take(code, value):
     item = {i.code: i for i in _items()}[code]

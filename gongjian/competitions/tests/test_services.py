@@ -75,7 +75,9 @@ def test_the_same_result_again_writes_nothing(people, small_city):
         ("A3", "5", "", "reason", "原因"),
     ],
 )
-def test_bad_results_are_refused_in_chinese_and_change_nothing(people, small_city, zh, code, value, reason, field, says):
+def test_bad_results_are_refused_in_chinese_and_change_nothing(
+    people, small_city, zh, code, value, reason, field, says
+):
     setup = make_competition(people, small_city)
     score(people.inspector, setup, setup.a1, code, 1 if code != "A3" else "1", reason="原有")
     before = list(Entry.objects.values_list("value", "reason"))

@@ -77,7 +77,11 @@ def test_a_co_construction_units_own_user_sees_only_its_own_sheet(people, comput
     assert _ranking_names(client.get(f"{API}{computed.competition.pk}/")) == [computed.own.cobuild_unit.name]
     sheet = client.get(f"{API}{computed.competition.pk}/units/{computed.own.pk}/").json()
     assert (sheet["score"], sheet["rank_city"]) == ("50.00", 4)
-    assert [(line["item"], line["lost"]) for line in sheet["lines"]] == [("A1", "20.00"), ("A2", "30.00"), ("A3", "0.00")]
+    assert [(line["item"], line["lost"]) for line in sheet["lines"]] == [
+        ("A1", "20.00"),
+        ("A2", "30.00"),
+        ("A3", "0.00"),
+    ]
     for other in (computed.b1, computed.a1):
         assert client.get(f"/competitions/{computed.competition.pk}/units/{other.pk}/").status_code == 404
         assert client.get(f"{API}{computed.competition.pk}/units/{other.pk}/").status_code == 404
