@@ -80,13 +80,14 @@ def can_score(actor: Actor, participant: Participant) -> bool:
 
 
 def ranking(
-    *, actor: Actor, competition: Competition, street_id: int | None = None, kind: str = ""
+    *, actor: Actor | None, competition: Competition, street_id: int | None = None, kind: str = ""
 ) -> list[Participant]:
     """The visible units of the competition, best first, with their adjustments' total
-    (``adjusted``: the final score after corrections)."""
+    (``adjusted``: the final score after corrections). ``actor=None`` only for the operator's
+    command (every unit)."""
+    visible = participants_visible(actor=actor) if actor is not None else Participant.objects.all()
     rows = (
-        participants_visible(actor=actor)
-        .filter(competition=competition)
+        visible.filter(competition=competition)
         .select_related("cobuild_unit", "street", "place")
         .annotate(adjustments_total=Sum("adjustments__points"))
         .order_by(F("rank_city").asc(nulls_last=True), "cobuild_unit__name", "id")

@@ -172,3 +172,45 @@ def test_the_page_refuses_to_publish_a_stale_competition(people, small_city, com
     assert "competition-stale" in page
     response = client.post(f"/competitions/{computed.competition.pk}/publish/", follow=True)
     assert "重新计算" in response.content.decode() and Competition.objects.get().status == "computed"
+
+
+def test_the_operators_command_writes_every_unit(computed, tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "ranking.xlsx"
+    call_command("competition_ranking", str(computed.competition.pk), output=str(target))
+    assert [r[1] for r in read_export(target.read_bytes()).rows] == [
+        "乙一企业",
+        "甲一企业",
+        "甲二机关",
+        computed.own.cobuild_unit.name,
+    ]
+
+
+def test_the_ranking_page_costs_the_same_queries_for_more_units(
+    people, small_city, computed, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(people.city_admin)
+    url = f"/competitions/{computed.competition.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as four:
+        assert client.get(url).status_code == 200
+    more = [CobuildUnitFactory(kind="enterprise", located_in=small_city.community_a2) for _ in range(6)]
+    services.competition_create(
+        user=people.city_admin,
+        city=small_city.city,
+        name="十个单位",
+        starts_on=computed.competition.starts_on,
+        ends_on=computed.competition.ends_on,
+        items_text=ITEMS,
+        cobuild_units=[p.cobuild_unit for p in (computed.a1, computed.a2, computed.b1, computed.own)] + more,
+    )
+    bigger = Competition.objects.get(name="十个单位")
+    services.competition_compute(user=people.city_admin, competition=bigger)
+    client.get(f"/competitions/{bigger.pk}/")
+    with CaptureQueriesContext(connection) as ten:
+        assert client.get(f"/competitions/{bigger.pk}/").status_code == 200
+    assert len(ten) == len(four)
