@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "gongjian.campaigns",
     "gongjian.funds",
     "gongjian.creation",
+    "gongjian.competitions",
 ]
 
 MIDDLEWARE = [

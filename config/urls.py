@@ -29,6 +29,7 @@ urlpatterns = [
     path("selections/", include("gongjian.selections.urls")),
     path("materials/", include("gongjian.materials.urls")),
     path("campaigns/", include("gongjian.campaigns.urls")),
+    path("competitions/", include("gongjian.competitions.urls")),
     path("funds/", include("gongjian.funds.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),

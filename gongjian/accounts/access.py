@@ -80,6 +80,9 @@ class Perm(StrEnum):
     CREATION_VIEW = "creation.view"  # creation targets (创建达标) of one's units; the city: its progress
     CREATION_MANAGE = "creation.manage"  # apply for a community and submit its self-assessment
     CREATION_REVIEW = "creation.review"  # the city's review, result and certificate; the year's goals
+    # Environment competitions of co-construction units (gongjian/competitions); reading is
+    # ASSESSMENT_VIEW, creating, computing and publishing ASSESSMENT_MANAGE at the city.
+    COMPETITION_SCORE = "competition.score"  # record the units' results item by item (inspectors)
 
 
 _READ = {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW}
@@ -160,6 +163,8 @@ _CREATION_PERMS: dict[str, set[Perm]] = {
 }
 for _role, _extra in _CREATION_PERMS.items():
     ROLE_PERMS[_role] = ROLE_PERMS[_role] | _extra
+# Environment competitions: inspectors record the units' results (the city office: every Perm).
+ROLE_PERMS[Role.INSPECTOR] = ROLE_PERMS[Role.INSPECTOR] | {Perm.COMPETITION_SCORE}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from gongjian.archives.api import (
 )
 from gongjian.assessments.api import AssessmentViewSet, RuleSetViewSet
 from gongjian.campaigns.api import CampaignViewSet
+from gongjian.competitions.api import CompetitionViewSet
 from gongjian.creation.api import CreationTargetViewSet
 from gongjian.funds.api import FundEntryViewSet
 from gongjian.inspections.api import CategoryViewSet, ProblemViewSet
@@ -59,6 +60,7 @@ router.register("positions", PositionViewSet, basename="position")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("fund-entries", FundEntryViewSet, basename="fund-entry")
 router.register("creation-targets", CreationTargetViewSet, basename="creation-target")
+router.register("competitions", CompetitionViewSet, basename="competition")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -49,6 +49,7 @@ class EvidenceSource(models.TextChoices):
     CAMPAIGN = "campaign", _("Campaign report")
     ACTIVITY_PLAN = "act_plan", _("Activity plan")
     FUNDS = "funds", _("Fund statement")
+    COMPETITION = "compet", _("Environment competition ranking")
 
 
 class FileKind(models.TextChoices):

@@ -62,6 +62,7 @@ NAV_ITEMS = [
     (PLANS, _("Campaigns"), "campaigns:index", Perm.PROBLEM_VIEW),
     (PLANS, _("Co-construction funds"), "funds:index", Perm.FUND_VIEW),
     (PLANS, _("Creation status"), "funds:creation", Perm.CREATION_VIEW),
+    (PLANS, _("Environment competitions"), "competitions:index", Perm.ASSESSMENT_VIEW),
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),
     (SYSTEM, _("Category suggestions"), "suggestions:index", Perm.CATEGORY_MANAGE),

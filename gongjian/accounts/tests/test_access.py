@@ -164,6 +164,7 @@ def test_a_missing_id_and_a_foreign_id_both_look_like_not_found(small_city, peop
                 Perm.PLAN_VIEW,
                 Perm.NOTICE_VIEW,
                 Perm.CREATION_VIEW,
+                Perm.COMPETITION_SCORE,
             },
         ),
         ("liaison", {Perm.UNIT_VIEW, Perm.PROBLEM_VIEW, Perm.ASSESSMENT_VIEW, Perm.PARTICIPATION_VIEW}),

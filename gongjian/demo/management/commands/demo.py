@@ -7,6 +7,7 @@ from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.boundaries import build_demo_boundaries
 from gongjian.demo.campaigns import build_demo_campaigns
 from gongjian.demo.city import DEMO_PASSWORD, build_demo_city
+from gongjian.demo.competitions import build_demo_competitions
 from gongjian.demo.funds import build_demo_creation, build_demo_funds
 from gongjian.demo.inspections import build_demo_inspections, demo_months
 from gongjian.demo.materials import build_demo_materials, build_demo_positions
@@ -67,6 +68,10 @@ class Command(BaseCommand):
             f"Funds: ledgers of street1's first communities and community2 ({build_demo_funds()} entries created now, "
             "one reversed); creation targets at every stage "
             f"({build_demo_creation()} created now) and the city's goals for the year"
+        )
+        self.stdout.write(
+            f"Environment competition: this year's, eight co-construction units scored, two tied, published "
+            f"({build_demo_competitions()} created now)"
         )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
