@@ -14,6 +14,11 @@
       form.addEventListener("change", function (event) {
         if (event.target.name === "kind") sync(form);
       });
+      // One tap books one entry: a second tap while the first is being sent does nothing.
+      form.addEventListener("submit", function (event) {
+        if (form.dataset.sending) { event.preventDefault(); return; }
+        form.dataset.sending = "1";
+      });
     });
   });
 })();
