@@ -374,6 +374,9 @@ def test_odd_ids_and_filters_are_404_or_ignored(people, small_city):
     assert worker.get(f"/funds/receipts/{2**70}/").status_code == 404
     assert worker.get(f"/funds/communities/{small_city.compound_a1.pk}/").status_code == 404  # not a community
     assert worker.get(f"{ledger_url(small_city.community_a1)}?year=abc&kind=%00").status_code == 200
+    book(people.community_worker, small_city.community_a1, amount="31.40", date=D(LAST_YEAR - 2, 1, 1))
+    every_year = worker.get(f"{ledger_url(small_city.community_a1)}?year=all").content.decode()
+    assert "31.40" in every_year and 'id="ledger-summary"' not in every_year
 
 
 def spend_with_receipt(user, community, *, seed):
