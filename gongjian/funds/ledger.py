@@ -8,6 +8,7 @@ every entry's signed effect."""
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,10 @@ CENT = Decimal("0.01")
 #: The largest single entry: ten million yuan (the field holds 12 digits, 2 after the point).
 MAX_AMOUNT = Decimal("10000000.00")
 INCOME, SPENDING = "income", "spending"
+#: What a person types for an amount once separators, the currency sign and 元 are gone: digits
+#: with at most one decimal point (and a minus sign, refused below with its own message). Never an
+#: exponent ("1e9"), a plus sign or spaces inside.
+_TYPED_AMOUNT = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
 
 
 class AmountError(ValueError):
@@ -36,6 +41,8 @@ def parse_amount(value) -> Decimal:
     text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
     text = text.removesuffix("元").strip()
     if not text or len(text) > 20:
+        raise AmountError(_("Enter the amount in yuan, e.g. 1200.00."))
+    if isinstance(value, str) and not _TYPED_AMOUNT.fullmatch(text):
         raise AmountError(_("Enter the amount in yuan, e.g. 1200.00."))
     try:
         amount = Decimal(text)
@@ -77,6 +84,16 @@ def balance(lines: Iterable[Line], *, until: datetime.date | None = None) -> Dec
         if until is None or line.date <= until:
             total += effect(line)
     return total.quantize(CENT)
+
+
+def running_balances(lines: Iterable[Line]) -> list[Decimal]:
+    """The balance after each entry, in the order given (the ledger's: date, then recording order)."""
+    total = Decimal("0.00")
+    result = []
+    for line in lines:
+        total += effect(line)
+        result.append(total.quantize(CENT))
+    return result
 
 
 @dataclass(frozen=True)

@@ -179,3 +179,31 @@ def statement_file(*, community: Unit, year: int, user=None):
         if created:
             audit_record(actor=user, action="fund.statement.create", target=statement, to_state=str(year))
         return collect_from_statement(statement, actor=user)
+
+
+def fund_statement_file_year(*, user, community: Unit, year) -> tuple[FundStatement, object]:
+    """A keeper of the ledger files (or brings up to date) the community's statement of one year in
+    its archive, on purpose (the statement also files itself after every write). Returns the
+    statement and the archive record (None while no published template asks for documents)."""
+    if community.level != UnitLevel.COMMUNITY:
+        raise ValidationError({"community": _("A fund ledger belongs to a community.")})
+    if not can_on_unit(actor_for(user), Perm.FUND_MANAGE, community.pk):
+        raise NotPermitted(_("You cannot keep this community's fund ledger."))
+    this_year = timezone.localdate().year
+    try:
+        year = int(year)
+    except (TypeError, ValueError, OverflowError):
+        year = 0
+    if not 2000 <= year <= this_year:
+        raise ValidationError({"year": _("Choose a year between 2000 and %(year)s.") % {"year": this_year}})
+    with transaction.atomic():
+        evidence = statement_file(community=community, year=year, user=user)
+        statement = FundStatement.objects.get(community=community, year=year)
+        audit_record(
+            actor=user,
+            action="fund.statement.file",
+            target=statement,
+            to_state=f"v{evidence.version}" if evidence is not None else "no template",
+            note=str(year),
+        )
+    return statement, evidence

@@ -11,7 +11,7 @@ from django.utils import timezone
 from gongjian.accounts.access import Perm, actor_for, restrict
 from gongjian.creation import selectors as creation_selectors
 from gongjian.creation.workflow import CreationKind, Stage
-from gongjian.funds import ledger, selectors
+from gongjian.funds import selectors
 from gongjian.organizations.choices import UnitLevel
 from gongjian.organizations.models import Unit
 
@@ -30,24 +30,16 @@ def fund_index(request):
     if not (actor.has_perm(Perm.FUND_VIEW) or selectors._liaison_cobuild_ids(actor)):
         raise Http404
     year = _year(request.GET.get("year"))
-    entries = list(selectors.entry_list(actor=actor).filter(date__year__lte=year).select_related("reversed_by"))
-    by_community: dict[int, list] = {}
-    names: dict[int, str] = {}
-    for entry in entries:
-        by_community.setdefault(entry.community_id, []).append(entry)
-        names[entry.community_id] = entry.community.name
-    rows = sorted(
-        ((names[cid], ledger.totals_for(selectors.lines_of(lines), year)) for cid, lines in by_community.items()),
-        key=lambda row: row[0],
-    )
+    rows, total = selectors.overview_rows(actor=actor, year=year)
     return render(
         request,
         "funds/index.html",
         {
             "year": year,
             "rows": rows,
-            "entries": [e for e in entries if e.date.year == year],
-            "total": ledger.totals_for(selectors.lines_of(entries), year),
+            "entries": selectors.entry_list(actor=actor, year=year).select_related("reversed_by"),
+            "total": total,
+            "can_keep": actor.has_perm(Perm.FUND_MANAGE),
         },
     )
 

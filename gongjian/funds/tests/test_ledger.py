@@ -32,7 +32,10 @@ def test_an_amount_typed_in_yuan_is_read_to_the_cent(typed, amount):
 
 @pytest.mark.parametrize(
     "typed",
-    ["", "abc", "0", "-5", "0.00", "1.005", "10000000.01", "NaN", "Infinity", "1e3000", None, True, "1" * 30],
+    [
+        *("", "abc", "0", "-5", "-0", "0.00", "1.005", "12.345", "10000000.01", "NaN", "Infinity", "1e3000"),
+        *("1e9", "1e3", "1E2", "+5", "1 000", "1.2.3", "0x10", "十二", None, True, "1" * 30),
+    ],
 )
 def test_anything_but_a_positive_amount_of_at_most_two_decimals_is_refused(typed):
     with pytest.raises(ledger.AmountError) as error:
@@ -99,3 +102,16 @@ def test_yearly_totals_carry_the_balance_through_a_year_without_entries():
 @pytest.mark.parametrize("amount, text", [(M("0"), "0.00"), (M("1234567.8"), "1,234,567.80"), (M("-5.5"), "-5.50")])
 def test_amounts_are_written_with_thousands_and_two_decimals(amount, text):
     assert ledger.yuan(amount) == text
+
+
+@pytest.mark.parametrize(
+    "lines, balances",
+    [
+        ([], []),
+        ([INCOME_1000, SPEND_250_55], [M("1000.00"), M("749.45")]),
+        ([INCOME_1000, SPEND_250_55, REVERSE_SPEND], [M("1000.00"), M("749.45"), M("1000.00")]),
+        ([SPEND_250_55, INCOME_1000, REVERSE_INCOME], [M("-250.55"), M("749.45"), M("-250.55")]),
+    ],
+)
+def test_the_running_balance_follows_the_ledger_to_the_cent(lines, balances):
+    assert ledger.running_balances(lines) == balances
