@@ -30,6 +30,7 @@ urlpatterns = [
     path("materials/", include("gongjian.materials.urls")),
     path("campaigns/", include("gongjian.campaigns.urls")),
     path("funds/", include("gongjian.funds.urls")),
+    path("creation/", include("gongjian.creation.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

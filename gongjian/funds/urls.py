@@ -6,5 +6,4 @@ app_name = "funds"
 
 urlpatterns = [
     path("", views.fund_index, name="index"),
-    path("creation/", views.creation_index, name="creation"),
 ]
