@@ -59,7 +59,7 @@ def steps(
     else:
         certificate = TODO
     return [
-        Step("applied", _("Application"), DONE, applied_on),
+        Step("applied", _("Application filed"), DONE, applied_on),
         Step(
             "self_assessed",
             _("Self-assessment"),
