@@ -85,9 +85,7 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Review note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    result_on = forms.DateField(
-        label=_("Result date"), required=False, widget=DateInput, help_text=_("Empty: today.")
-    )
+    result_on = forms.DateField(label=_("Result date"), required=False, widget=DateInput, help_text=_("Empty: today."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

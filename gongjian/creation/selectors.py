@@ -82,8 +82,9 @@ def apply_subjects(*, actor: Actor) -> tuple[list[Unit], list[CobuildUnit]]:
     """The communities and co-construction units the actor may apply for: a community itself, a
     street its communities, a liaison its own unit, the city office every one in its city."""
     communities = list(
-        restrict(Unit.objects.filter(level=UnitLevel.COMMUNITY), actor, Perm.CREATION_MANAGE, unit_field="id")
-        .order_by("code", "id")[:500]
+        restrict(Unit.objects.filter(level=UnitLevel.COMMUNITY), actor, Perm.CREATION_MANAGE, unit_field="id").order_by(
+            "code", "id"
+        )[:500]
     )
     condition = Q(pk__in=liaison_cobuild_ids(actor))
     city = city_reviewed(actor=actor)

@@ -164,9 +164,7 @@ def target_apply(request):
             else:
                 messages.success(request, _("The application is filed; answer the self-assessment checklist next."))
                 return redirect("creation:detail", target.pk)
-    return render(
-        request, "creation/apply.html", {"form": form}, status=400 if request.method == "POST" else 200
-    )
+    return render(request, "creation/apply.html", {"form": form}, status=400 if request.method == "POST" else 200)
 
 
 @login_required
@@ -253,9 +251,7 @@ def target_certificate(request, pk):
         form.add_error("file", _("The file is larger than %(limit)s MB.") % {"limit": limit})
     elif form.is_valid():
         try:
-            services.target_certify(
-                user=request.user, target=target, file=FileIn(name=upload.name, data=upload.read())
-            )
+            services.target_certify(user=request.user, target=target, file=FileIn(name=upload.name, data=upload.read()))
         except ValidationError as error:
             _add_errors(form, error, fields={"certificate": "file"})
         except NotPermitted:
@@ -313,4 +309,3 @@ def goals(request):
         {"form": form, "city": city, "year": year},
         status=400 if request.method == "POST" else 200,
     )
-

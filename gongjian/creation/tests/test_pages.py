@@ -100,9 +100,8 @@ def test_a_community_applies_and_self_assesses_and_the_city_reviews_and_certifie
     assert f'value="community:{small_city.community_a1.pk}"' in form and 'value="sanhua"' not in form
     assert f'value="community:{small_city.community_a2.pk}"' not in form
 
-    response = worker.post(
-        "/creation/apply/", {"subject": f"community:{small_city.community_a1.pk}", "kind": "gar_community", "year": YEAR}
-    )
+    subject = f"community:{small_city.community_a1.pk}"
+    response = worker.post("/creation/apply/", {"subject": subject, "kind": "gar_community", "year": YEAR})
     target = CreationTarget.objects.get(community=small_city.community_a1, kind="gar_community")
     assert response.status_code == 302 and response["Location"] == f"/creation/{target.pk}/"
 
@@ -173,9 +172,7 @@ def test_a_wrong_move_says_why_in_chinese_and_changes_nothing(people, a1):
     assert response.status_code == 302
     said = [str(m) for m in get_messages(response.wsgi_request)]
     assert said == ["“已申报”阶段不能“达标”。"]
-    response = city.post(
-        f"/creation/{a1.pk}/certificate/", {"file": SimpleUploadedFile("证书.jpg", jpeg(seed=2))}
-    )
+    response = city.post(f"/creation/{a1.pk}/certificate/", {"file": SimpleUploadedFile("证书.jpg", jpeg(seed=2))})
     assert response.status_code == 302 and "阶段不能" in str(list(get_messages(response.wsgi_request))[0])
     assert stage_of(a1) == "applied" and audits(a1) == before and not CreationTarget.objects.get(pk=a1.pk).certificate
 

@@ -36,4 +36,3 @@ def test_the_funds_page_shows_the_scopes_totals_and_entries(people, small_city, 
     assert "甲一社区" in street and "甲二社区" in street and "2,469.00" in street
     assert page(people.outsider, "/funds/").status_code == 404
     assert page(people.volunteer, "/funds/").status_code == 404
-
