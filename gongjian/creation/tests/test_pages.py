@@ -288,3 +288,26 @@ def test_the_city_sets_the_years_goals_in_one_form(people, small_city):
     refused = city.post("/creation/goals/", {"year": YEAR, "count_civ_community": "-3"})
     assert refused.status_code == 400 and CreationGoal.objects.get().count == 4
     assert client_for(people.community_worker).post("/creation/goals/", {"year": YEAR}).status_code == 403
+
+
+def test_the_overview_costs_the_same_queries_for_more_targets(people, small_city, a1):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gongjian.testing.factories import PairingFactory
+
+    city = client_for(people.city_leader)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert city.get(f"/creation/?year={YEAR}").status_code == 200
+        return len(captured)
+
+    queries()  # the first request also loads the reader's grants (kept under its access stamp)
+    few = queries()
+    for kind in ("san_community", "gar_community"):
+        for community in (small_city.community_a2, small_city.community_b1):
+            services.target_apply(user=people.city_admin, community=community, kind=kind, year=YEAR)
+    cobuild = PairingFactory(community=small_city.community_a2).cobuild_unit
+    services.target_apply(user=people.city_admin, cobuild_unit=cobuild, kind="civ_unit", year=YEAR)
+    assert queries() == few
