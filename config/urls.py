@@ -31,6 +31,7 @@ urlpatterns = [
     path("campaigns/", include("gongjian.campaigns.urls")),
     path("competitions/", include("gongjian.competitions.urls")),
     path("funds/", include("gongjian.funds.urls")),
+    path("creation/", include("gongjian.creation.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

@@ -25,6 +25,13 @@ def uses_api(actor: Actor) -> bool:
     return actor.has_perm(Perm.PROBLEM_VIEW)
 
 
+def reads_creation(actor: Actor) -> bool:
+    """创建达标 is read by the roles with the permission and by a co-construction unit's liaison."""
+    from gongjian.creation.selectors import may_read
+
+    return may_read(actor)
+
+
 # (menu, label, url name, what is needed: a permission, a test of the actor, or None for every
 # signed-in user). Items of the same menu become one dropdown where the menu first appears; menu
 # None is a top-level link.
@@ -61,7 +68,7 @@ NAV_ITEMS = [
     (PLANS, _("Propaganda positions"), "materials:positions", Perm.ARCHIVE_VIEW),
     (PLANS, _("Campaigns"), "campaigns:index", Perm.PROBLEM_VIEW),
     (PLANS, _("Co-construction funds"), "funds:index", Perm.FUND_VIEW),
-    (PLANS, _("Creation status"), "funds:creation", Perm.CREATION_VIEW),
+    (PLANS, _("Creation status"), "creation:index", reads_creation),
     (PLANS, _("Environment competitions"), "competitions:index", Perm.ASSESSMENT_VIEW),
     (None, _("Units"), "units:browse", Perm.UNIT_VIEW),
     (SYSTEM, _("Audit trail"), "audit-log", Perm.AUDIT_VIEW),

@@ -29,6 +29,7 @@ STAGES = " | ".join(workflow.Stage.values)
 class CreationChecklistRowSerializer(serializers.Serializer):
     item = serializers.CharField()
     met = serializers.BooleanField(allow_null=True)
+    note = serializers.CharField(default="", allow_blank=True)
 
 
 class CreationTargetSerializer(serializers.ModelSerializer):
@@ -74,6 +75,12 @@ class CreationApplySerializer(serializers.Serializer):
 
 class CreationSelfAssessSerializer(serializers.Serializer):
     answers = serializers.ListField(child=serializers.BooleanField(), max_length=100)
+    notes = serializers.ListField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        max_length=100,
+        required=False,
+        help_text="one note per item, in order (optional)",
+    )
     text = serializers.CharField(max_length=5000, required=False, default="", allow_blank=True)
 
 
@@ -190,6 +197,7 @@ class CreationTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             target=self.get_object(),
             answers=payload.validated_data["answers"],
             text=payload.validated_data["text"],
+            notes=payload.validated_data.get("notes"),
         )
         return Response(CreationTargetSerializer(target).data)
 

@@ -64,6 +64,21 @@ def _review_allowed(user, city_id: int) -> bool:
     return can_on_unit(actor_for(user), Perm.CREATION_REVIEW, city_id)
 
 
+def may_keep(user, target: CreationTarget) -> bool:
+    """May ``user`` submit the target's self-assessment (the unit itself, its street, its liaison)?"""
+    return _keeps(user, target.community, target.cobuild_unit)
+
+
+def may_review(user, target: CreationTarget) -> bool:
+    """May ``user`` review the target, give its result and attach its certificate (the city office)?"""
+    return _review_allowed(user, target.city_id)
+
+
+#: What a certificate may be: a PDF or a scan / photo (Word and Excel files are not certificates).
+CERTIFICATE_KINDS = frozenset({"pdf", "image"})
+NOTE_MAX = 500
+
+
 def target_apply(
     *, user, kind: str, year: int, community: Unit | None = None, cobuild_unit: CobuildUnit | None = None
 ) -> CreationTarget:
@@ -95,8 +110,11 @@ def target_apply(
     return target
 
 
-def target_self_assess(*, user, target: CreationTarget, answers: list, text: str = "") -> CreationTarget:
-    """Answer the checklist (met or not, item by item, in order) and submit it for the city's review."""
+def target_self_assess(
+    *, user, target: CreationTarget, answers: list, text: str = "", notes: list | None = None
+) -> CreationTarget:
+    """Answer the checklist (met or not, item by item, in order, each with an optional note) and
+    submit it for the city's review."""
     if not _keeps(user, target.community, target.cobuild_unit):
         raise NotPermitted(_("Only the unit itself submits its self-assessment."))
     items = target.checklist
@@ -104,7 +122,16 @@ def target_self_assess(*, user, target: CreationTarget, answers: list, text: str
         raise ValidationError(
             {"answers": _("Answer each of the %(count)d checklist items with met or not met.") % {"count": len(items)}}
         )
-    checklist = [{"item": row["item"], "met": answer} for row, answer in zip(items, answers, strict=True)]
+    notes = [""] * len(items) if notes is None else notes
+    if not isinstance(notes, list) or len(notes) != len(items) or not all(isinstance(n, str) for n in notes):
+        raise ValidationError({"notes": _("Give one note (or none) for each checklist item.")})
+    notes = [clean_text(note).strip() for note in notes]
+    if any(len(note) > NOTE_MAX for note in notes):
+        raise ValidationError({"notes": _("A note is at most %(max)d characters.") % {"max": NOTE_MAX}})
+    checklist = [
+        {"item": row["item"], "met": answer, "note": note}
+        for row, answer, note in zip(items, answers, notes, strict=True)
+    ]
     return _move(
         user=user,
         target=target,
@@ -139,6 +166,8 @@ def target_certify(*, user, target: CreationTarget, file: FileIn) -> CreationTar
         accepted = accept_file(file.data, file.name, max_bytes=settings.ARCHIVE_FILE_MAX_BYTES)
     except FileRejected as error:
         raise ValidationError({"certificate": f"{file.name}: {error.message}"}) from None
+    if accepted.kind not in CERTIFICATE_KINDS:
+        raise ValidationError({"certificate": _("A certificate is a PDF or a scan or photo (JPEG, PNG).")})
     with transaction.atomic():
         locked = CreationTarget.objects.select_for_update().get(pk=target.pk)
         try:

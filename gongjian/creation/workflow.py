@@ -80,6 +80,11 @@ class TransitionError(ValueError):
         self.message = message
 
 
+def actions_at(stage: str) -> tuple[str, ...]:
+    """The actions the workflow allows at ``stage`` (who may take them is the services' question)."""
+    return tuple(action for (at, action) in _MOVES if at == stage)
+
+
 def kinds_for(*, is_community: bool) -> tuple[str, ...]:
     return COMMUNITY_KINDS if is_community else UNIT_KINDS
 
@@ -127,6 +132,25 @@ class Progress:
     @property
     def passed(self) -> int:
         return self.by_stage.get(Stage.PASSED, 0)
+
+    @property
+    def failed(self) -> int:
+        return self.by_stage.get(Stage.FAILED, 0)
+
+    @property
+    def reviewed(self) -> int:
+        """Targets with the city's result (达标 or 未达标)."""
+        return self.passed + self.failed
+
+    @property
+    def self_assessed(self) -> int:
+        """Targets that have submitted their self-assessment (awaiting review or reviewed)."""
+        return self.by_stage.get(Stage.SELF_ASSESSED, 0) + self.reviewed
+
+    @property
+    def applied(self) -> int:
+        """Every application of the year, whatever its stage."""
+        return sum(self.by_stage.values())
 
     @property
     def remaining(self) -> int:

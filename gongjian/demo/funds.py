@@ -132,12 +132,14 @@ def build_demo_creation() -> int:
         creation.goal_set(user=city_user, city=city, year=year, kind=kind, count=count)
     communities = list(Unit.objects.filter(parent=community1.parent, level=UnitLevel.COMMUNITY).order_by("code"))
     plan = [
-        # (community, kind, how far: 0 applied, 1 self-assessed, 2 passed with certificate, 3 failed)
+        # (community, kind, how far: 0 applied, 1 self-assessed, 2 passed with certificate, 3 failed,
+        # 4 returned by the city for another self-assessment)
         (communities[0], "civ_community", 1),
         (communities[0], "san_community", 2),
         (communities[1 % len(communities)], "civ_community", 2),
         (communities[2 % len(communities)], "gar_community", 0),
         (communities[3 % len(communities)], "san_community", 3),
+        (communities[1 % len(communities)], "gar_community", 4),
     ]
     created = 0
     for community, kind, stage in plan:
@@ -150,12 +152,17 @@ def build_demo_creation() -> int:
             answers = [True] * len(target.checklist)
             if stage == 3:
                 answers[-1] = False
-            target = creation.target_self_assess(user=keeper, target=target, answers=answers, text="已按标准逐项自查")
+            notes = ["已落实，见台帐资料" if met else "仍有不足，正在整改" for met in answers]
+            target = creation.target_self_assess(
+                user=keeper, target=target, answers=answers, notes=notes, text="已按标准逐项自查"
+            )
         if stage == 2:
             target = creation.target_review(user=city_user, target=target, action="pass", note="复核达标")
             creation.target_certify(user=city_user, target=target, file=_receipt_as_certificate())
         if stage == 3:
             creation.target_review(user=city_user, target=target, action="fail", note="环境卫生仍有死角")
+        if stage == 4:
+            creation.target_review(user=city_user, target=target, action="return", note="请补充绿化养护记录照片")
     liaison = _user("unit1")
     cobuild = liaison.memberships.select_related("cobuild_unit").get().cobuild_unit
     if not CreationTarget.objects.filter(cobuild_unit=cobuild, year=year).exists():

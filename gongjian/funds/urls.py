@@ -6,7 +6,6 @@ app_name = "funds"
 
 urlpatterns = [
     path("", views.fund_index, name="index"),
-    path("creation/", views.creation_index, name="creation"),
     path("communities/<int:pk>/", ledger_views.community_ledger, name="community"),
     path("communities/<int:pk>/export/", ledger_views.community_export, name="community-export"),
     path("communities/<int:pk>/statement/", ledger_views.statement_file, name="statement"),

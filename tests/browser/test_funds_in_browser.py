@@ -94,7 +94,7 @@ def test_the_street_sees_its_ledgers_and_the_city_its_creation_progress(
     page.screenshot(path=str(SCREENSHOTS / f"funds-{screen}.png"), full_page=True)
 
     _sign_in(page, base, people.city_leader.username)
-    page.goto(f"{base}/funds/creation/")
+    page.goto(f"{base}/creation/")
     progress = page.locator("#creation-progress tbody").inner_text()
     assert "文明社区" in progress and "3" in progress
     page.screenshot(path=str(SCREENSHOTS / f"creation-{screen}.png"), full_page=True)

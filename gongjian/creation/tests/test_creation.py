@@ -156,3 +156,16 @@ def test_the_liaison_keeps_its_own_units_target_only(people, small_city, targets
     response = post(api(people.liaison), f"{LIST}{targets['unit'].pk}/self-assess/", {"answers": [False] * n})
     assert response.status_code == 200 and response.json()["stage"] == "self_assessed"
     assert post(api(people.liaison), f"{LIST}{targets['a1'].pk}/self-assess/", {"answers": []}).status_code == 404
+
+
+def test_the_self_assessment_takes_a_note_per_item_through_the_api(people, targets):
+    worker = api(people.community_worker)
+    target = targets["a1"]
+    n = len(target.checklist)
+    uneven = post(worker, f"{LIST}{target.pk}/self-assess/", {"answers": [True] * n, "notes": ["只有一条"]})
+    assert uneven.status_code == 400 and "notes" in uneven.json()
+    assert CreationTarget.objects.get(pk=target.pk).stage == "applied"
+    notes = [f"说明{i}" for i in range(n)]
+    done = post(worker, f"{LIST}{target.pk}/self-assess/", {"answers": [True] * n, "notes": notes})
+    assert done.status_code == 200 and [row["note"] for row in done.json()["checklist"]] == notes
+    assert api(people.street_officer).get(f"{LIST}{targets['a2'].pk}/").json()["checklist"][0]["note"] == ""

@@ -77,3 +77,23 @@ def test_progress_counts_each_stage_against_the_goal():
     assert rows["gar_unit"].by_stage == {s: 0 for s in Stage.values} and rows["gar_unit"].remaining == 2
     assert rows["san_community"].goal == 0 and rows["san_community"].share is None
     assert [row.kind for row in workflow.progress(targets, {})] == ["civ_community", "san_community", "sanhua"]
+
+
+@pytest.mark.parametrize(
+    "stage, actions",
+    [
+        (Stage.APPLIED, {Action.SELF_ASSESS}),
+        (Stage.SELF_ASSESSED, {Action.RETURN, Action.PASS, Action.FAIL}),
+        (Stage.PASSED, {Action.CERTIFY}),
+        (Stage.FAILED, set()),
+    ],
+)
+def test_the_actions_open_at_each_stage(stage, actions):
+    assert set(workflow.actions_at(stage)) == actions
+
+
+def test_progress_counts_the_funnel_from_application_to_result():
+    pairs = [("civ_community", s) for s in ("applied", "self_assessed", "self_assessed", "passed", "failed")]
+    (row,) = workflow.progress(pairs, {"civ_community": 4})
+    assert (row.applied, row.self_assessed, row.reviewed, row.passed, row.failed) == (5, 4, 2, 1, 1)
+    assert row.remaining == 3 and row.share == 0.25

@@ -1,11 +1,10 @@
-"""The funds and creation pages: each sees its scope; the outsider gets 404."""
+"""The funds page: each sees its scope; the outsider gets 404. (The creation pages: gongjian/creation/tests.)"""
 
 import datetime
 
 import pytest
 from django.test import Client
 
-from gongjian.creation import services as creation
 from gongjian.funds import services
 
 pytestmark = pytest.mark.django_db
@@ -37,15 +36,3 @@ def test_the_funds_page_shows_the_scopes_totals_and_entries(people, small_city, 
     assert "甲一社区" in street and "甲二社区" in street and "2,469.00" in street
     assert page(people.outsider, "/funds/").status_code == 404
     assert page(people.volunteer, "/funds/").status_code == 404
-
-
-def test_the_creation_page_shows_targets_and_the_citys_progress(people, small_city):
-    creation.target_apply(
-        user=people.community_worker, community=small_city.community_a1, kind="civ_community", year=2026
-    )
-    creation.goal_set(user=people.city_admin, city=small_city.city, year=2026, kind="civ_community", count=5)
-    city = page(people.city_leader, "/funds/creation/?year=2026").content.decode()
-    assert "creation-progress" in city and "甲一社区" in city
-    sibling = page(people.street_officer, "/funds/creation/?year=2026").content.decode()
-    assert "甲一社区" in sibling and "creation-progress" not in sibling
-    assert page(people.outsider, "/funds/creation/").status_code == 404
