@@ -14,6 +14,7 @@ from gongjian.accounts.access import Perm, actor_for, perms_at_unit
 from gongjian.core.audit import audit_record
 from gongjian.core.errors import NotPermitted
 from gongjian.organizations.choices import UnitLevel
+from gongjian.plans import rules
 from gongjian.plans import schedule as sched
 from gongjian.plans.choices import PlanKind
 from gongjian.plans.models import Plan, PlanTask
@@ -41,6 +42,7 @@ def plan_create(
     is_template: bool = False,
 ) -> Plan:
     _require(actor, Perm.PLAN_MANAGE, unit.id)
+    _check_dates(starts_on=starts_on, target_date=target_date)
     if is_template and unit.level != UnitLevel.CITY:
         raise ValidationError(_("Only the city issues plan templates."))
     if not is_template and Plan.objects.filter(unit=unit, kind=kind, year=year, is_template=False).exists():
@@ -64,6 +66,12 @@ def plan_create(
     return plan
 
 
+def _check_dates(*, starts_on, target_date) -> None:
+    problem = rules.dates_problem(starts_on=starts_on, target_date=target_date)
+    if problem:
+        raise ValidationError(problem)
+
+
 def _three_year_parent(unit, kind: str, year: int) -> Plan | None:
     """The unit's three-year plan that covers ``year`` (a year plan rolls up into it)."""
     if kind != PlanKind.YEAR:
@@ -80,6 +88,9 @@ def plan_update(*, actor, plan: Plan, **fields) -> Plan:
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise TypeError(f"plan_update() got unexpected fields {sorted(unknown)}")
+    _check_dates(
+        starts_on=fields.get("starts_on", plan.starts_on), target_date=fields.get("target_date", plan.target_date)
+    )
     changes = {k: [str(getattr(plan, k) or ""), str(v or "")] for k, v in fields.items() if getattr(plan, k) != v}
     if not changes:
         return plan
@@ -125,7 +136,7 @@ def plan_copy_template(*, actor, template: Plan, unit, year: int | None = None) 
             unit=unit,
             year=year,
             kind=template.kind,
-            title=template.title,
+            title=rules.copy_title(title=template.title, unit_name=unit.name, template_year=template.year, year=year),
             goals=template.goals,
             requirements=template.requirements,
             measures=template.measures,
