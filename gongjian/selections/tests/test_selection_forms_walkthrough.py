@@ -2,6 +2,7 @@
 unstyled (small bare inputs, errors as a bulleted list in black)."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -22,6 +23,6 @@ def test_the_new_selection_form_has_bootstrap_inputs(people):
 
 
 def test_django_error_lists_are_styled_red_and_unbulleted():
-    css = open(finders.find("css/app.css"), encoding="utf-8").read()
+    css = Path(finders.find("css/app.css")).read_text(encoding="utf-8")
     rule = re.search(r"\.errorlist\s*\{([^}]*)\}", css)
     assert rule and "list-style: none" in rule.group(1) and "var(--bs-danger)" in rule.group(1)
