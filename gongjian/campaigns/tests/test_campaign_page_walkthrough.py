@@ -22,3 +22,12 @@ def test_a_running_campaign_reads_in_progress_and_its_weeks_in_chinese(people, c
 def test_the_campaign_list_badges_a_running_campaign_in_progress(people, counted):  # noqa: F811
     page = client_for(people.city_admin).get(reverse("campaigns:index")).content.decode()
     assert "进行中" in page and "生成中" not in page
+
+
+@freeze_time("2026-03-10 10:00:00+08:00")
+def test_on_a_phone_the_campaign_list_keeps_the_name_readable(people, counted):  # noqa: F811
+    """The categories column squeezed the name to one character a line at 390 px: it is left to
+    wider screens, and the period may break between its two dates."""
+    page = client_for(people.city_admin).get(reverse("campaigns:index")).content.decode()
+    assert '<th class="d-none d-md-table-cell">类别</th>' in page
+    assert 'class="campaign-name"' in page and '<td class="campaign-period">' in page
