@@ -63,7 +63,26 @@ def plan_create(
             created_by=actor,
         )
         audit_record(actor=actor, action="plan.create", target=plan, to_state=kind)
+        if kind == PlanKind.THREE_YEAR and not is_template:
+            _adopt_year_plans(actor=actor, plan=plan)
     return plan
+
+
+def _adopt_year_plans(*, actor, plan: Plan) -> None:
+    """Year plans the unit wrote before its three-year plan roll up into it too (those of the
+    three years it covers that roll up into no other)."""
+    orphans = Plan.objects.filter(
+        unit=plan.unit,
+        kind=PlanKind.YEAR,
+        is_template=False,
+        parent__isnull=True,
+        year__gte=plan.year,
+        year__lte=plan.year + 2,
+    )
+    for year_plan in orphans:
+        year_plan.parent = plan
+        year_plan.save(update_fields=["parent", "updated_at"])
+        audit_record(actor=actor, action="plan.roll_up", target=year_plan, to_state=str(plan.pk))
 
 
 def _check_dates(*, starts_on, target_date) -> None:

@@ -88,3 +88,18 @@ def test_a_community_copy_is_titled_for_the_community(people, small_city):
     )
     copy = services.plan_copy_template(actor=people.community_worker, template=template, unit=small_city.community_a1)
     assert copy.title == f"{small_city.community_a1.name}2026年共建计划"
+
+
+def test_a_year_plan_written_before_the_three_year_plan_rolls_up_into_it(client, people, small_city):
+    """The demo's communities have 2027 year plans; a three-year plan written afterwards showed none."""
+    earlier = services.plan_create(actor=people.community_worker, unit=small_city.community_a1, year=2027, title="年")
+    outside = services.plan_create(actor=people.community_worker, unit=small_city.community_a1, year=2030, title="外")
+    three = services.plan_create(
+        actor=people.community_worker, unit=small_city.community_a1, year=2026, kind="three_year", title="三年规划"
+    )
+    earlier.refresh_from_db()
+    outside.refresh_from_db()
+    assert earlier.parent == three and outside.parent is None
+    client.force_login(people.community_worker)
+    page = client.get(reverse("plans:detail", args=[three.pk])).content.decode()
+    assert 'id="year-plans"' in page and "2027 · 年" in page
