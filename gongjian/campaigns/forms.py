@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjian.campaigns.models import TargetLevel
 from gongjian.plans.forms import DateInput, _style
@@ -7,7 +8,9 @@ from gongjian.plans.forms import DateInput, _style
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        label=pgettext_lazy("campaign", "Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
     categories = forms.ModelMultipleChoiceField(

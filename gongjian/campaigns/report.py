@@ -70,8 +70,8 @@ def _rate(tally: rules.Tally) -> str:
 
 
 def _week_label(code: str) -> str:
-    year, week = code.split("-W")
-    return f"{year}年第{int(week)}周"
+    year, week = rules.week_parts(code)
+    return f"{year}年第{week}周"
 
 
 def compose_report(facts: ReportFacts) -> CampaignReport:

@@ -59,6 +59,12 @@ def iso_week(day: datetime.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def week_parts(code: str) -> tuple[int, int]:
+    """(year, week) of an ISO week code such as ``2026-W43``."""
+    year, week = code.split("-W")
+    return int(year), int(week)
+
+
 def weeks_between(start: datetime.date, end: datetime.date) -> list[str]:
     """Every ISO week touching [start, end], in order."""
     weeks: list[str] = []

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, restrict
-from gongjian.campaigns import selectors, services, tasks
+from gongjian.campaigns import rules, selectors, services, tasks
 from gongjian.campaigns.forms import CampaignForm
 from gongjian.core.errors import NotPermitted
 from gongjian.core.views import error_403
@@ -88,6 +88,11 @@ def campaign_declare(request):
     return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns, "form": form}, status=400)
 
 
+def _week_label(code: str) -> str:
+    year, week = rules.week_parts(code)
+    return _("Week %(week)s of %(year)s") % {"week": week, "year": year}
+
+
 @login_required
 def campaign_detail(request, pk):
     actor = actor_for(request.user)
@@ -100,6 +105,7 @@ def campaign_detail(request, pk):
             "campaign": campaign,
             "state": campaign.state(),
             "figures": figures,
+            "week_rows": [(_week_label(code), tally) for code, tally in figures.week_rows()],
             "total": figures.figures.total,
             "can_report": tasks.report_allowed(request.user, campaign),
             "categories": list(campaign.categories.order_by("code")),

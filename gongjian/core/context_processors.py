@@ -19,6 +19,21 @@ def volunteers(actor: Actor) -> bool:
     return actor.has_role(Role.VOLUNTEER)
 
 
+def approves_activity_plans(actor: Actor) -> bool:
+    """Activity plans (方案) are approved by the level above the community: whoever manages
+    activities at a street or the city gets the list of plans awaiting them."""
+    from gongjian.accounts.access import ROLE_PERMS
+    from gongjian.organizations.choices import UnitLevel
+
+    if actor.is_superuser:
+        return True
+    return any(
+        Perm.ACTIVITY_MANAGE in ROLE_PERMS.get(g.role, ())
+        and g.unit_level in (UnitLevel.STREET, UnitLevel.CITY, UnitLevel.DISTRICT)
+        for g in actor.grants
+    )
+
+
 def uses_api(actor: Actor) -> bool:
     """The API serves the case files and what hangs on them: whoever may read problems may use it
     (and its docs, and API tokens); a volunteer or someone without a role has nothing to fetch."""
@@ -50,6 +65,7 @@ NAV_ITEMS = [
     (INSPECTIONS, _("Residents' reports"), "residents:queue", Perm.RESIDENT_MODERATE),
     (None, _("Assessment"), "assessments:months", Perm.ASSESSMENT_VIEW),
     (PARTICIPATION, _("Activities"), "participation:activities", Perm.PARTICIPATION_VIEW),
+    (PARTICIPATION, _("Activity plans awaiting approval"), "participation:plans-awaiting", approves_activity_plans),
     (PARTICIPATION, _("Volunteers"), "participation:volunteers", Perm.VOLUNTEER_VIEW),
     (PARTICIPATION, _("Co-construction"), "participation:pairings", Perm.PARTICIPATION_VIEW),
     (PARTICIPATION, _("My volunteer service"), "participation:me", volunteers),

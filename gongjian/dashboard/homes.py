@@ -184,12 +184,16 @@ def _street(membership, actor: Actor, now) -> Section:
         .filter(problem__unit_id__in=subtree_ids_sql([membership.unit_id]))
         .count()
     )
+    from gongjian.participation.activity_plans import plans_awaiting
+
+    activity_plans = plans_awaiting(actor=actor).filter(activity__community__parent_id=membership.unit_id).count()
     return _section(
         membership,
         "dashboard/home/_street.html",
         rows=rows,
         month=assessment.month if assessment else None,
         extensions=extensions,
+        activity_plans=activity_plans,
         overview=may_see_overview(actor),
         overdue=sum(r["overdue"] for r in rows),
     )

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, restrict
@@ -59,17 +60,24 @@ def _too_large(form, request) -> bool:
     return False
 
 
+def _material_form(*args, owners):
+    form = MaterialForm(*args, owners=owners)
+    # Not the problem's "Description" (问题描述): a material's description is a note about it.
+    form.fields["description"].label = pgettext("material", "Description")
+    return form
+
+
 @login_required
 def material_index(request):
     actor = actor_for(request.user)
     owners = _owners(actor)
     if not actor.has_perm(Perm.NOTICE_VIEW) and not owners:
         raise Http404
-    form = MaterialForm(owners=owners) if owners else None
+    form = _material_form(owners=owners) if owners else None
     if request.method == "POST":
         if not owners:
             return error_403(request)
-        form = MaterialForm(request.POST, request.FILES, owners=owners)
+        form = _material_form(request.POST, request.FILES, owners=owners)
         if form.is_valid() and not _too_large(form, request):
             data = form.cleaned_data
             owner = next(u for u in owners if u.pk == data["owner_unit"])

@@ -34,6 +34,8 @@ def notice_list(*, actor: Actor) -> QuerySet[Notice]:
                 "receipts", filter=Q(reply_required=True, receipts__replied_at__isnull=True), distinct=True
             ),
         )
+        # Explicit: Django leaves Meta.ordering out of a query with aggregates (GROUP BY).
+        .order_by("-sent_at", "-id")
     )
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gongjian.accounts.access import Actor, Perm, actor_for, perms_at_unit, restrict
 from gongjian.core.audit import audit_record
@@ -217,7 +218,7 @@ def plan_vs_held(activity: Activity, plan: ActivityPlan) -> list[Comparison]:
             _("Date"), f"{planned_day:%Y-%m-%d}", f"{held_day:%Y-%m-%d}" if held_day else "—", held_day != planned_day
         ),
         Comparison(
-            _("Attendance"),
+            pgettext("activity plan", "Attendance"),  # a head count here, not the exports' rate
             str(plan.expected_attendance),
             str(activity.attendance) if activity.attendance is not None else "—",
             activity.attendance != plan.expected_attendance,

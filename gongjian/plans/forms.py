@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.plans import rules
 from gongjian.plans.choices import PlanKind
 
 
@@ -9,6 +10,13 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None, format="%Y-%m-%d"):  # a date input takes ISO dates, whatever the language
         super().__init__(attrs, format=format)
+
+
+def _check_dates(form, cleaned):
+    problem = rules.dates_problem(starts_on=cleaned.get("starts_on"), target_date=cleaned.get("target_date"))
+    if problem:
+        form.add_error("target_date", problem)
+    return cleaned
 
 
 def _style(form):
@@ -45,6 +53,9 @@ class PlanForm(forms.Form):
             del self.fields["is_template"]
         _style(self)
 
+    def clean(self):
+        return _check_dates(self, super().clean())
+
 
 class PlanPartsForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -60,6 +71,9 @@ class PlanPartsForm(forms.Form):
         super().__init__(*args, **kwargs)
         _style(self)
 
+    def clean(self):
+        return _check_dates(self, super().clean())
+
 
 class TaskForm(forms.Form):
     name = forms.CharField(label=_("Task"), max_length=200)
@@ -72,11 +86,13 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args, tasks=(), owners=(), rule_items=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "—")] + [(u.pk, u.get_full_name() or u.username) for u in owners]
+        self.fields["owner"].choices = [("", "—")] + [(u.pk, str(u)) for u in owners]
         self.fields["predecessors"].choices = [(t.pk, t.name) for t in tasks]
         self.fields["rule_item"].choices = [("", "—")] + [(i.pk, f"{i.code} {i.name}") for i in rule_items]
         _style(self)
         self.fields["predecessors"].widget.attrs.pop("class", None)
+        if not self.fields["predecessors"].choices:  # the first task waits for nothing: no empty box
+            del self.fields["predecessors"]
 
 
 class ProgressForm(forms.Form):

@@ -14,6 +14,7 @@ from gongjian.accounts.access import Perm, actor_for, perms_at_unit
 from gongjian.core.audit import audit_record
 from gongjian.core.errors import NotPermitted
 from gongjian.organizations.choices import UnitLevel
+from gongjian.plans import rules
 from gongjian.plans import schedule as sched
 from gongjian.plans.choices import PlanKind
 from gongjian.plans.models import Plan, PlanTask
@@ -41,6 +42,7 @@ def plan_create(
     is_template: bool = False,
 ) -> Plan:
     _require(actor, Perm.PLAN_MANAGE, unit.id)
+    _check_dates(starts_on=starts_on, target_date=target_date)
     if is_template and unit.level != UnitLevel.CITY:
         raise ValidationError(_("Only the city issues plan templates."))
     if not is_template and Plan.objects.filter(unit=unit, kind=kind, year=year, is_template=False).exists():
@@ -61,7 +63,32 @@ def plan_create(
             created_by=actor,
         )
         audit_record(actor=actor, action="plan.create", target=plan, to_state=kind)
+        if kind == PlanKind.THREE_YEAR and not is_template:
+            _adopt_year_plans(actor=actor, plan=plan)
     return plan
+
+
+def _adopt_year_plans(*, actor, plan: Plan) -> None:
+    """Year plans the unit wrote before its three-year plan roll up into it too (those of the
+    three years it covers that roll up into no other)."""
+    orphans = Plan.objects.filter(
+        unit=plan.unit,
+        kind=PlanKind.YEAR,
+        is_template=False,
+        parent__isnull=True,
+        year__gte=plan.year,
+        year__lte=plan.year + 2,
+    )
+    for year_plan in orphans:
+        year_plan.parent = plan
+        year_plan.save(update_fields=["parent", "updated_at"])
+        audit_record(actor=actor, action="plan.roll_up", target=year_plan, to_state=str(plan.pk))
+
+
+def _check_dates(*, starts_on, target_date) -> None:
+    problem = rules.dates_problem(starts_on=starts_on, target_date=target_date)
+    if problem:
+        raise ValidationError(problem)
 
 
 def _three_year_parent(unit, kind: str, year: int) -> Plan | None:
@@ -80,6 +107,9 @@ def plan_update(*, actor, plan: Plan, **fields) -> Plan:
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise TypeError(f"plan_update() got unexpected fields {sorted(unknown)}")
+    _check_dates(
+        starts_on=fields.get("starts_on", plan.starts_on), target_date=fields.get("target_date", plan.target_date)
+    )
     changes = {k: [str(getattr(plan, k) or ""), str(v or "")] for k, v in fields.items() if getattr(plan, k) != v}
     if not changes:
         return plan
@@ -125,7 +155,7 @@ def plan_copy_template(*, actor, template: Plan, unit, year: int | None = None) 
             unit=unit,
             year=year,
             kind=template.kind,
-            title=template.title,
+            title=rules.copy_title(title=template.title, unit_name=unit.name, template_year=template.year, year=year),
             goals=template.goals,
             requirements=template.requirements,
             measures=template.measures,

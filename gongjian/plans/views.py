@@ -126,10 +126,14 @@ def _plan_context(request, plan: Plan, **extra):
     rule_items = RuleItem.objects.filter(ruleset__city_id=city_id, children__isnull=True).order_by(
         "-ruleset__effective_from", "position", "id"
     )[:300]
-    owners = [
-        m.user
-        for m in Membership.objects.filter(unit_id=plan.unit_id, is_active=True).select_related("user").order_by("id")
-    ]
+    owners = list(  # a person with two roles in the unit is offered once
+        {
+            m.user_id: m.user
+            for m in Membership.objects.filter(unit_id=plan.unit_id, is_active=True)
+            .select_related("user")
+            .order_by("id")
+        }.values()
+    )
     context = {
         "plan": plan,
         "rows": rows,
@@ -215,10 +219,12 @@ def task_create(request, pk):
                 plan=plan,
                 name=data["name"],
                 duration=data["duration"],
-                owner=Membership.objects.get(unit_id=plan.unit_id, user_id=data["owner"], is_active=True).user
+                owner=Membership.objects.filter(unit_id=plan.unit_id, user_id=data["owner"], is_active=True)
+                .first()
+                .user
                 if data["owner"]
                 else None,
-                predecessors=[tasks[p] for p in data["predecessors"]],
+                predecessors=[tasks[p] for p in data.get("predecessors", [])],
                 rule_item=RuleItem.objects.get(pk=data["rule_item"]) if data["rule_item"] else None,
             )
         except ValidationError as error:

@@ -5,6 +5,18 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.selections.choices import AwardKind
 
 
+def _style(form, *, skip=()):
+    """Bootstrap's classes on the fields (checkbox and radio lists and the captcha keep their own)."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if name in skip or isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            continue
+        if isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        else:
+            widget.attrs.setdefault("class", "form-control")
+
+
 class SelectionForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=120)
     kinds = forms.MultipleChoiceField(
@@ -19,6 +31,10 @@ class SelectionForm(forms.Form):
     voting_until = forms.DateField(label=_("voting until"), widget=forms.DateInput(attrs={"type": "date"}))
     winners_per_category = forms.IntegerField(label=_("winners per category"), min_value=1, max_value=50, initial=3)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
 
 class NominationForm(forms.Form):
     category = forms.ChoiceField(label=_("award"))
@@ -30,6 +46,7 @@ class NominationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [(str(c.pk), c.get_kind_display()) for c in categories]
         self.fields["community"].choices = [(str(u.pk), u.name) for u in communities]
+        _style(self)
 
 
 class VoteForm(forms.Form):
