@@ -1,6 +1,6 @@
 # Gongjian — two commands on a fresh clone:
 #   make demo   set everything up, load the demo city and serve http://127.0.0.1:8000 with a task worker
-#   make test   set up what the checks need and run every check and test (SQLite, then PostgreSQL)
+#   make test   set up what the checks need and run every check and test (SQLite and PostgreSQL side by side)
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +19,7 @@ test: setup system-deps
 	bash scripts/run-tests.sh
 
 # Several nodes on one machine (PostgreSQL, two gunicorn nodes, two workers, a local S3 server,
-# Redis when it answers): run by `make test` after the PostgreSQL suite; skips saying why.
+# Redis when it answers): run by `make test` beside the two suites; skips saying why.
 multinode: setup
 	$(PY) scripts/multinode.py
 

@@ -56,7 +56,7 @@ fi
 pg_log=$(mktemp)
 multinode_log=$(mktemp)
 pg_pid="" multinode_pid=""
-trap 'kill "$pg_pid" "$multinode_pid" 2>/dev/null; rm -f "$pg_log" "$multinode_log"' EXIT
+trap 'kill "$pg_pid" "$multinode_pid" 2>/dev/null || true; rm -f "$pg_log" "$multinode_log"' EXIT
 echo "== pytest on PostgreSQL ($TEST_DATABASE_URL): started beside the SQLite suite; its output follows it"
 DATABASE_URL="$TEST_DATABASE_URL" TEST_REDIS_URL=redis://127.0.0.1:6379/3 TEST_RQ_REDIS_URL=redis://127.0.0.1:6379/4 \
   $PY -m pytest -p no:cacheprovider "$@" >"$pg_log" 2>&1 &
