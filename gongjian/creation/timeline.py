@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.creation.workflow import Stage
 
-DONE, CURRENT, TODO, SKIPPED = "done", "current", "todo", "skipped"
+DONE, CURRENT, AHEAD, SKIPPED = "done", "current", "ahead", "skipped"
 
 #: The audit actions of creation targets, as people read them.
 ACTION_LABELS = {
@@ -57,7 +57,7 @@ def steps(
     elif stage == Stage.FAILED:
         certificate = SKIPPED
     else:
-        certificate = TODO
+        certificate = AHEAD
     return [
         Step("applied", _("Application filed"), DONE, applied_on),
         Step(
@@ -69,7 +69,7 @@ def steps(
         Step(
             "reviewed",
             review_label,
-            DONE if reviewed else (CURRENT if assessed else TODO),
+            DONE if reviewed else (CURRENT if assessed else AHEAD),
             result_on if reviewed else None,
         ),
         Step("certificate", _("Certificate"), certificate),

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from gongjian.creation.timeline import CURRENT, DONE, SKIPPED, TODO, steps
+from gongjian.creation.timeline import AHEAD, CURRENT, DONE, SKIPPED, steps
 
 APPLIED, ASSESSED, RESULT = datetime.date(2026, 3, 1), datetime.date(2026, 3, 9), datetime.date(2026, 4, 2)
 
@@ -12,8 +12,8 @@ APPLIED, ASSESSED, RESULT = datetime.date(2026, 3, 1), datetime.date(2026, 3, 9)
 @pytest.mark.parametrize(
     "stage, certificate, states",
     [
-        ("applied", False, [DONE, CURRENT, TODO, TODO]),
-        ("self_assessed", False, [DONE, DONE, CURRENT, TODO]),
+        ("applied", False, [DONE, CURRENT, AHEAD, AHEAD]),
+        ("self_assessed", False, [DONE, DONE, CURRENT, AHEAD]),
         ("passed", False, [DONE, DONE, DONE, CURRENT]),
         ("passed", True, [DONE, DONE, DONE, DONE]),
         ("failed", False, [DONE, DONE, DONE, SKIPPED]),
