@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from gongjian.accounts.access import actor_for
 from gongjian.api.errors import form_errors
+from gongjian.api.fast_rows import FastRowsMixin
 from gongjian.api.parsers import BoundedJSONParser
 from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.inspections import fieldwork, selectors, services
@@ -67,7 +68,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(reverse("problems:photo", args=[photo.pk, "thumb"]))
 
 
-class ProblemListSerializer(serializers.ModelSerializer):
+class ProblemListSerializer(FastRowsMixin, serializers.ModelSerializer):
     category = serializers.CharField(source="category.code")
     category_name = serializers.CharField(source="category.name")
     unit_name = serializers.CharField(source="unit.name")

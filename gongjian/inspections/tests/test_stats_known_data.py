@@ -145,6 +145,58 @@ def test_the_trend_covers_the_twelve_months_up_to_the_one_asked_for(people, hund
     ]
 
 
+@pytest.fixture
+def edges(small_city):
+    """Problems on the edges of months (Beijing midnight, a second before), some closed, one void."""
+    noise = Category.objects.get(code="06036")
+    moments = [
+        (at(2025, 4, 1), "open"),  # the first instant of the oldest month of a March 2026 trend
+        (at(2025, 3, 31, 23, 59, 59), "closed"),  # a second too early: outside the trend
+        (at(2025, 12, 31, 23, 59, 59), "closed"),
+        (at(2026, 1, 1), "closed"),
+        (at(2026, 1, 1), "void"),
+        (at(2026, 3, 31, 23, 59, 59), "submitted"),
+        (at(2026, 4, 1), "open"),  # the month after: outside
+    ]
+    for found_at, status in moments:
+        ProblemFactory(
+            unit=small_city.compound_a1,
+            category=noise,
+            found_at=found_at,
+            status=status,
+            void_reason="误报" if status == "void" else "",
+        )
+
+
+EDGE_TREND = [
+    {"month": "2025-04", "found": 1, "closed": 0},
+    {"month": "2025-12", "found": 1, "closed": 1},
+    {"month": "2026-01", "found": 1, "closed": 1},
+    {"month": "2026-03", "found": 1, "closed": 0},
+]
+
+
+def test_the_city_trend_counts_each_month_up_to_its_last_second(people, edges):
+    """The city's trend is twelve counts sent as one statement; a street's is one grouped scan: both agree."""
+    city = stats_for(people.city_admin)
+    street = stats_for(people.street_officer)
+    assert selectors._small_scope(actor_for(people.city_admin), None) is False
+    assert selectors._small_scope(actor_for(people.street_officer), None) is True
+    assert city.trend == EDGE_TREND
+    assert street.trend == EDGE_TREND
+
+
+def test_the_city_trend_is_counted_month_by_month_if_the_compiled_query_cannot_be_reused(people, edges):
+    # The probe instants not found in the parameters stand for a query compiled otherwise than expected.
+    with mock.patch.object(selectors, "_position_of", return_value=None):
+        assert stats_for(people.city_admin).trend == EDGE_TREND
+
+
+def test_a_trend_over_a_scope_that_holds_nothing_is_empty(people, edges):
+    scoped = selectors.problems_visible(actor=actor_for(people.city_admin)).none()
+    assert selectors._trend(scoped, MARCH, one_scan=False) == []
+
+
 def test_a_month_with_nothing_found_says_so(people, hundred):
     stats = stats_for(people.city_admin, month=datetime.date(2026, 1, 1))
     assert stats.counts == CohortCounts()
