@@ -39,6 +39,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
+from pathlib import Path
 
 from bench.harness import BENCH_VAR, REPO, configure_django, load_dotenv, machine, percentile, table
 
@@ -244,6 +245,69 @@ def _raw_get(port: int, path: str) -> tuple[int, bytes]:
         return response.status, response.read()
     finally:
         conn.close()
+
+
+# --- where the CPU goes ----------------------------------------------------------------------------
+
+
+class CpuMeter:
+    """CPU seconds, read from /proc (Linux), of the server's worker processes ("app"), of
+    PostgreSQL's backends serving the bench database ("postgres"), of this process — the load
+    generator — ("generator") and of the whole machine ("machine", from /proc/stat: anything else
+    running shows as the difference). Divided by the requests of a phase: what one request costs
+    each, measured under the phase's own load. Elsewhere than Linux it reads nothing (None)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.available = Path("/proc/stat").exists()
+
+    def _processes(self) -> list[tuple[int, int, str, float]]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            fields = stat[stat.rfind(")") + 2 :].split()
+            found.append((int(entry.name), int(fields[1]), command, (int(fields[11]) + int(fields[12])) / self.ticks))
+        return found
+
+    def read(self) -> dict[str, float] | None:
+        if not self.available:
+            return None
+        app = postgres = 0.0
+        for _pid, parent, command, seconds in self._processes():
+            if parent == self.server_pid:
+                app += seconds
+            elif command.startswith("postgres:") and f" {PG_DBNAME} " in command:
+                postgres += seconds
+        jiffies = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        user, nice, system, _idle, _iowait, irq, softirq = jiffies[:7]  # steal, a VM's lost time, left out
+        return {
+            "app": app,
+            "postgres": postgres,
+            "generator": time.process_time(),
+            "machine": (user + nice + system + irq + softirq) / self.ticks,
+        }
+
+    @staticmethod
+    def per_request(before: dict | None, after: dict | None, requests: int) -> dict[str, float] | None:
+        if before is None or after is None or not requests:
+            return None
+        return {key: (after[key] - before[key]) * 1000 / requests for key in before}
+
+
+def _cpu_columns(cost: dict | None) -> list:
+    if cost is None:
+        return ["-"] * 4
+    return [f"{cost['app']:.1f}", f"{cost['postgres']:.1f}", f"{cost['generator']:.1f}", f"{cost['machine']:.1f}"]
+
+
+CPU_HEADERS = ["app CPU ms", "PG CPU ms", "generator CPU ms", "machine CPU ms"]
 
 
 # --- the load generator ---------------------------------------------------------------------------
@@ -600,7 +664,7 @@ def run(args) -> int:
         f"{'cache and sessions in Redis' if args.redis_url else 'no Redis'}; {args.clients} closed-loop clients; "
         f"{os.cpu_count()} CPUs, load generator on the same machine"
     )
-    with Server(env, args):
+    with Server(env, args) as server:
         clients = [Client(args.port) for _ in range(max(args.clients, 8))]
         for client in clients:
             client.sign_in()
@@ -608,29 +672,47 @@ def run(args) -> int:
         every = [(name, make) for name, (_weight, make) in endpoints.items()]
         closed_loop(clients[: args.clients], lambda rng: rng.choice(every), 3.0, args.seed)
 
+        meter = CpuMeter(server.process.pid)
         if not args.skip_endpoints:
             alone = {}
             for name, (_weight, make) in endpoints.items():
+                before = meter.read()
                 samples, wall = closed_loop(
                     clients[: args.clients], lambda rng, n=name, m=make: (n, m), args.endpoint_seconds, args.seed
                 )
                 alone[name] = _stats(samples, wall)
+                alone[name]["cpu_ms"] = CpuMeter.per_request(before, meter.read(), len(samples))
             report["endpoints_alone"] = alone
             print(f"\n1. Each endpoint alone, closed loop, {args.clients} clients, {args.endpoint_seconds:.0f} s each")
             print("   (p50 vs cheapest: its median ÷ the cheapest response's; cost: cheapest req/s ÷ its req/s)\n")
             print(table(HEADERS, _rows(alone, alone[BASELINE])))
+            print("\n   CPU per request, by process, under that load (machine: every process, this run's and others')")
+            print()
+            print(table(["endpoint", *CPU_HEADERS], [[n, *_cpu_columns(s["cpu_ms"])] for n, s in alone.items()]))
             for name, q in queries.items():
                 alone[name]["queries"] = q
             print("\n   SQL queries per request: " + ", ".join(f"{n} {q}" for n, q in queries.items()))
 
+        before = meter.read()
         samples, wall = closed_loop(clients[: args.clients], choose_mix, args.seconds, args.seed)
         saturated = {"mix": _stats(samples, wall), **_split(samples, wall)}
+        saturated["mix"]["cpu_ms"] = mix_cpu = CpuMeter.per_request(before, meter.read(), len(samples))
         report["mix_closed"] = saturated
         print(
             f"\n2. The mix, closed loop, {args.clients} clients, {args.seconds:.0f} s"
             f" (weights {report['mix_weights']})\n"
         )
         print(table(HEADERS[:8], [r[:8] for r in _rows(saturated, None)]))
+        if mix_cpu:
+            ours = mix_cpu["app"] + mix_cpu["postgres"] + mix_cpu["generator"]
+            ceiling = (os.cpu_count() or 1) * 1000 / ours
+            report["mix_closed"]["ceiling_rps"] = ceiling
+            print(
+                f"\n   CPU per mixed request: app {mix_cpu['app']:.1f} ms, PostgreSQL {mix_cpu['postgres']:.1f} ms,"
+                f" load generator {mix_cpu['generator']:.1f} ms; the machine's busy time {mix_cpu['machine']:.1f} ms"
+                f" (the rest: other processes and the kernel).\n   At these costs {os.cpu_count()} CPUs used"
+                f" by nothing else would serve at most {ceiling:.0f} mixed requests/s."
+            )
 
         samples, wall, late = open_loop(clients, choose_mix, args.rate, args.open_seconds, args.seed)
         opened = {"mix": _stats(samples, args.open_seconds), **_split(samples, args.open_seconds)}
