@@ -225,7 +225,10 @@ def problem_stats(request):
 def inspection_list(request):
     actor = actor_for(request.user)
     _require(actor, Perm.PROBLEM_VIEW)
-    rounds = selectors.inspections_visible(actor=actor).annotate(problem_count=Count("problems"))
+    # Newest first, explicitly: Meta.ordering is not applied to a query with an aggregate.
+    rounds = (
+        selectors.inspections_visible(actor=actor).annotate(problem_count=Count("problems")).order_by("-date", "-id")
+    )
     return render(
         request,
         "inspections/inspection_list.html",

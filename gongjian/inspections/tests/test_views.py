@@ -738,3 +738,19 @@ def test_an_export_above_the_row_limit_is_made_in_the_background_with_the_same_r
     assert list(rows[1]) == header and [row[0] for row in rows[2:]] == numbers and numbers  # below the title row
     assert signed_in(people.outsider).get(state["download_url"]).status_code == 404
     assert signed_in(people.street_officer).get(response["Location"]).status_code == 404
+
+
+def test_inspection_rounds_are_listed_newest_first_across_pages(people, small_city):
+    from gongjian.inspections.models import Inspection
+
+    for day in range(1, 36):  # 35 rounds: a page of 30 and a page of 5
+        Inspection.objects.create(
+            kind="daily", title=f"巡查{day:02d}", date=datetime.date(2026, 3, day % 28 + 1), organiser=small_city.city
+        )
+    client = signed_in(people.city_admin)
+    titles = []
+    for page in (1, 2):
+        html = client.get(f"/problems/rounds/?page={page}").content.decode()
+        titles += re.findall(r"<td>(巡查\d\d)</td>", html)
+    expected = list(Inspection.objects.order_by("-date", "-id").values_list("title", flat=True))
+    assert titles == expected and len(titles) == 35
