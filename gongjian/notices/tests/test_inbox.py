@@ -24,6 +24,16 @@ def test_a_new_notice_reaches_the_inbox_of_the_recipient_units_people(client, pe
     client.force_login(people.community_worker)
     page = client.get(reverse("home")).content.decode()
     assert 'id="inbox-badge"' in page
+    # On a phone the menu is folded: the count also shows beside the menu button, phones only.
+    assert 'd-md-none ms-auto me-2" href="/notices/inbox/" id="inbox-link-phone"' in page.replace(
+        reverse("notices:inbox"), "/notices/inbox/"
+    )
+
+
+def test_nothing_unread_shows_no_count_beside_the_menu_button(client, people):
+    client.force_login(people.community_worker)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="inbox-link-phone"' not in page and 'id="inbox-badge"' not in page
 
 
 def test_overdue_receipts_and_tasks_are_reminded_once(people, small_city):
