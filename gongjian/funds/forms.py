@@ -5,6 +5,8 @@ the page and the API refuse the same things with the same words."""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +40,9 @@ class EntryForm(forms.Form):
     )
     date = forms.DateField(label=_("Date"), widget=DateInput())
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    # Made when the form is shown and sent back with it: a second send of the same form (a double
+    # tap, a resend after a lost answer) records nothing more (gongjian/api/idempotency.py).
+    write_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     receipts = MultipleFileField(
         label=_("Receipts (凭证)"),
         required=False,
@@ -54,6 +59,8 @@ class EntryForm(forms.Form):
             self.fields["source"].initial = IncomeSource.CONTRIBUTION
         else:
             self.fields["pairing"].choices = _BLANK + [(p.pk, _pairing_label(p)) for p in pairings]
+        if not self.is_bound:
+            self.fields["write_key"].initial = uuid.uuid4()
         today = timezone.localdate()
         self.fields["date"].initial = today
         self.fields["date"].widget.attrs.update({"max": f"{today:%Y-%m-%d}", "min": "2000-01-01"})

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongjian.accounts.access import Perm, actor_for, can_on_unit
+from gongjian.api.idempotency import idempotent
 from gongjian.archives.services.files import FileIn
 from gongjian.archives.uploads import upload_problem
-from gongjian.core.errors import NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.exporters import download_response
 from gongjian.core.inputs import read_upload
 from gongjian.core.storage import file_response
@@ -32,6 +33,7 @@ from gongjian.funds.choices import EntryKind
 from gongjian.funds.exporters import FundLedgerExport
 from gongjian.funds.filters import LedgerFilterForm
 from gongjian.funds.forms import EntryForm, ReverseForm, StatementForm
+from gongjian.funds.models import FundEntry
 
 #: Service error keys → the page's form fields.
 _FIELD_OF = {"files": "receipts"}
@@ -136,26 +138,40 @@ def _record(request, *, community, pairing=None):
         data = form.cleaned_data
         chosen = next((p for p in pairings if p.pk == data["pairing"]), None)
         try:
-            entry = services.fund_entry_record(
+            outcome = idempotent(
                 user=request.user,
-                community=community,
-                kind=data["kind"],
-                source=data["source"],
-                purpose=data["purpose"],
-                pairing=chosen,
-                amount=data["amount"],
-                date=data["date"],
-                note=data["note"],
-                files=[FileIn(name=f.name, data=read_upload(f)) for f in uploads],
+                key=data["write_key"],
+                action="fund.entry_record",
+                run=lambda: services.fund_entry_record(
+                    user=request.user,
+                    community=community,
+                    kind=data["kind"],
+                    source=data["source"],
+                    purpose=data["purpose"],
+                    pairing=chosen,
+                    amount=data["amount"],
+                    date=data["date"],
+                    note=data["note"],
+                    files=[FileIn(name=f.name, data=read_upload(f)) for f in uploads],
+                ),
+                load=lambda entry_id: FundEntry.objects.get(pk=entry_id),
             )
         except ValidationError as error:
             _add_errors(form, error)
         except NotPermitted as error:
             form.add_error(None, str(error.message))
+        except Conflict as error:
+            form.add_error(None, str(error.message))
         else:
-            messages.success(
+            entry = outcome.obj
+            message = (
+                _("Already recorded: %(kind)s %(amount)s yuan on %(date)s. The form was sent twice; nothing was added.")
+                if outcome.replayed
+                else _("Recorded: %(kind)s %(amount)s yuan on %(date)s.")
+            )
+            (messages.info if outcome.replayed else messages.success)(
                 request,
-                _("Recorded: %(kind)s %(amount)s yuan on %(date)s.")
+                message
                 % {
                     "kind": entry.get_kind_display(),
                     "amount": ledger.yuan(entry.amount),

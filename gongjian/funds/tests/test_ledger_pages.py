@@ -5,6 +5,7 @@ them, a liaison its pairing's; the outsider and a sibling community get 404 and 
 403 on a write; receipts are streamed only after the scope check."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -82,6 +83,44 @@ def test_a_bookkeeper_records_a_spending_with_its_receipt_on_the_ledger_page(peo
     served = worker.get(f"/funds/receipts/{receipt.pk}/")
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
     assert b"".join(served.streaming_content)[:2] == b"\xff\xd8"
+
+
+def test_the_same_entry_form_sent_twice_books_one_entry(people, small_city):
+    """GIVEN the entry form as the page shows it (with its hidden write key)
+    WHEN it is sent twice (a double tap, or a resend after the answer was lost)
+    THEN one entry and one receipt are booked and the second send says so; a new form books anew."""
+    worker = client_for(people.community_worker)
+    url = ledger_url(small_city.community_a1)
+    page = worker.get(url).content.decode()
+    key = re.search(r'name="write_key" value="([0-9a-f-]{36})"', page).group(1)
+    first = worker.post(url, {**spending_form(), "write_key": key, "receipts": [receipt_upload()]})
+    again = worker.post(url, {**spending_form(), "write_key": key, "receipts": [receipt_upload()]}, follow=True)
+    assert first.status_code == 302 and again.status_code == 200
+    assert FundEntry.objects.count() == 1 and FundReceipt.objects.count() == 1
+    assert "nothing was added" in again.content.decode() or "未重复记账" in again.content.decode()
+    fresh = re.search(r'name="write_key" value="([0-9a-f-]{36})"', worker.get(url).content.decode()).group(1)
+    assert fresh != key
+    worker.post(url, {**spending_form(), "write_key": fresh})
+    assert FundEntry.objects.count() == 2
+
+
+def test_a_refused_entry_keeps_its_write_key_free_for_the_corrected_send(people, small_city):
+    worker = client_for(people.community_worker)
+    url = ledger_url(small_city.community_a1)
+    key = "0b7f6f1e-2f52-4d1e-9a57-3c1f3c2d9e01"
+    refused = worker.post(url, {**spending_form(amount="1e3"), "write_key": key})
+    assert refused.status_code == 400 and not FundEntry.objects.exists()
+    assert key in refused.content.decode()  # the re-shown form sends the same key again
+    assert worker.post(url, {**spending_form(), "write_key": key}).status_code == 302
+    assert FundEntry.objects.count() == 1
+
+
+def test_another_users_write_key_books_their_own_entry(people, small_city):
+    key = "5d3a1c2b-0000-4000-8000-00000000abcd"
+    url = ledger_url(small_city.community_a1)
+    client_for(people.community_worker).post(url, {**spending_form(), "write_key": key})
+    client_for(people.street_officer).post(url, {**spending_form(), "write_key": key})
+    assert FundEntry.objects.count() == 2
 
 
 def test_the_ledger_shows_the_running_balance_and_the_years_totals(people, small_city):
