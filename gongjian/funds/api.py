@@ -16,6 +16,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from gongjian.accounts.access import Perm, actor_for, restrict
+from gongjian.api import idempotency
+from gongjian.api.errors import call_service
+from gongjian.api.idempotency import IDEMPOTENCY_PARAMETER
 from gongjian.api.parsers import BoundedJSONParser
 from gongjian.archives.services.files import FileIn
 from gongjian.archives.uploads import upload_problem
@@ -164,14 +167,17 @@ class FundEntryViewSet(
 
     @extend_schema(
         request={"multipart/form-data": FundEntryInSerializer, "application/json": FundEntryInSerializer},
-        responses={201: FundEntrySerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: FundEntrySerializer, 200: FundEntrySerializer},
     )
     def create(self, request, *args, **kwargs):
         """Record an income (source; a contribution names its pairing) or a spending (purpose, with
-        receipt files checked like archive uploads)."""
+        receipt files checked like archive uploads). Sent again with the same Idempotency-Key, it
+        answers with the entry first booked (200) and books nothing more."""
         payload = FundEntryInSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        key = call_service(idempotency.key_from, request=request)
         actor = actor_for(request.user)
         try:
             community = restrict(Unit.objects.all(), actor, Perm.FUND_VIEW, unit_field="id").get(pk=data["community"])
@@ -185,20 +191,29 @@ class FundEntryViewSet(
         uploads = data["files"]
         if problem := upload_problem(uploads, max_bytes=settings.ARCHIVE_FILE_MAX_BYTES):
             raise ValidationError({"files": [problem]})
-        entry = _call(
-            services.fund_entry_record,
+        outcome = call_service(
+            idempotency.idempotent,
             user=request.user,
-            community=community,
-            kind=data["kind"],
-            source=data["source"],
-            purpose=data["purpose"],
-            pairing=pairing,
-            amount=data["amount"],
-            date=data["date"],
-            note=data["note"],
-            files=[FileIn(name=f.name, data=f.read()) for f in uploads],
+            key=key,
+            action="fund.entry_record",
+            run=lambda: services.fund_entry_record(
+                user=request.user,
+                community=community,
+                kind=data["kind"],
+                source=data["source"],
+                purpose=data["purpose"],
+                pairing=pairing,
+                amount=data["amount"],
+                date=data["date"],
+                note=data["note"],
+                files=[FileIn(name=f.name, data=f.read()) for f in uploads],
+            ),
+            load=lambda entry_id: FundEntry.objects.get(pk=entry_id),
         )
-        return Response(FundEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(
+            FundEntrySerializer(outcome.obj).data,
+            status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=FundReverseSerializer, responses={201: FundEntrySerializer})
     @action(detail=True, methods=["post"])

@@ -176,6 +176,18 @@ def test_the_api_records_an_entry_with_a_receipt_and_reverses_it(people, small_c
     assert client.get(f"{LIST}{body['id']}/").json()["reversed_by"] == reversed_.json()["id"]
 
 
+def test_the_api_books_an_entry_once_per_idempotency_key(people, small_city):
+    client = api(people.community_worker)
+    body = {"community": small_city.community_a1.pk, "kind": "income", "source": "donation", "date": "2025-05-05"}
+    key = {"HTTP_IDEMPOTENCY_KEY": "7d1e0c55-8b8e-4c1a-9a4b-2f0a5d3e6c11"}
+    first = client.post(LIST, {**body, "amount": "50"}, content_type="application/json", **key)
+    again = client.post(LIST, {**body, "amount": "50"}, content_type="application/json", **key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and FundEntry.objects.count() == 1
+    bad_key = client.post(LIST, {**body, "amount": "50"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="x")
+    assert bad_key.status_code == 400 and FundEntry.objects.count() == 1
+
+
 def test_the_api_refuses_bad_amounts_and_other_communities(people, small_city):
     client = api(people.community_worker)
     base = {"community": small_city.community_a1.pk, "kind": "income", "source": "donation", "date": "2025-05-05"}
