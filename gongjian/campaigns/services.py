@@ -100,8 +100,16 @@ def _clean(*, city, name, starts_on, ends_on, categories, units, level) -> None:
         errors["units"] = _("Choose units of your city below the city itself.")
     if any(not c.is_active for c in categories):
         errors["categories"] = _("A category no longer in use cannot be chosen.")
+    if "ends_on" not in errors and "name" not in errors and _same_campaign(city, name, starts_on, ends_on).exists():
+        errors["name"] = _("The city already has a campaign of this name in these days.")
     if errors:
         raise ValidationError(errors)
+
+
+def _same_campaign(city, name: str, starts_on: datetime.date, ends_on: datetime.date):
+    """A campaign of the city with the same name whose days overlap: the same campaign declared twice
+    (a form sent twice, or two people declaring it), which would count its problems twice over."""
+    return Campaign.objects.filter(city=city, name__iexact=name.strip(), starts_on__lte=ends_on, ends_on__gte=starts_on)
 
 
 @transaction.atomic
@@ -121,6 +129,9 @@ def campaign_declare(
     if city.level != UnitLevel.CITY or Perm.CAMPAIGN_MANAGE not in perms_at_unit(actor_for(user), city.pk):
         raise NotPermitted(_("Only the city office declares campaigns."))
     categories, units = list(categories), list(units)
+    # Two declarations racing each other (PostgreSQL): the second waits on the city's row, then
+    # finds the first as a campaign of the same name in the same days.
+    Unit.objects.select_for_update().filter(pk=city.pk).first()
     _clean(city=city, name=name, starts_on=starts_on, ends_on=ends_on, categories=categories, units=units, level=level)
     campaign = Campaign.objects.create(
         city=city,

@@ -95,6 +95,19 @@ def test_only_the_city_office_declares_and_bad_input_is_refused_with_nothing_sav
     assert not Campaign.objects.exists()
 
 
+def test_the_same_campaign_declared_twice_is_refused_and_another_period_or_name_is_not(people, small_city, cats):
+    first = campaign_of(people, small_city, level="street")
+    with pytest.raises(ValidationError) as refused:
+        campaign_of(
+            people, small_city, name=" 大清扫 ", starts_on=D(2026, 5, 1), ends_on=D(2026, 6, 30), level="street"
+        )
+    assert "name" in refused.value.message_dict
+    assert list(Campaign.objects.all()) == [first]
+    campaign_of(people, small_city, starts_on=D(2026, 6, 1), ends_on=D(2026, 6, 30), level="street")
+    campaign_of(people, small_city, name="夏季大清扫", level="street")
+    assert Campaign.objects.count() == 3
+
+
 @pytest.fixture
 def counted(people, small_city, cats):
     """Two weeks (W10: 2 – 8 March 2026, W11: 9 – 15 March), every community; counted by hand:
