@@ -192,6 +192,10 @@ class PositionUpdateInSerializer(serializers.Serializer):
     photo = serializers.FileField(help_text="a photo of the renewed content (required)")
 
 
+class PositionUpdateRemoveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="why the update is removed (kept in the audit trail)")
+
+
 class PositionUpdateSerializer(serializers.ModelSerializer):
     photo_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -325,3 +329,19 @@ class PositionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             PositionUpdateSerializer(outcome.obj, context=context).data,
             status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
         )
+
+    @extend_schema(request=PositionUpdateRemoveSerializer, responses={200: PositionSerializer})
+    @action(detail=True, methods=["post"], url_path=r"updates/(?P<update_id>[0-9]+)/remove")
+    def remove_update(self, request, pk=None, update_id=None):
+        """Remove an update recorded by mistake (wrong position or date), with the reason (audited; a
+        computed month it counted for becomes stale); answers with the position's new state."""
+        position = positions.position_get(actor=actor_for(request.user), position_id=pk)  # 404 before 400
+        update = PositionUpdate.objects.filter(pk=int(update_id), position=position).first()
+        if update is None:
+            raise NotFound()
+        payload = PositionUpdateRemoveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        call_service(
+            positions.position_update_remove, actor=request.user, update=update, reason=payload.validated_data["reason"]
+        )
+        return Response(self._shown(position.pk))

@@ -1,12 +1,13 @@
 """Pages of propaganda positions: the register (stale ones flagged), registering a position, a
-position with its updates, recording an update with a photo, and the photos."""
+position with its updates, recording an update with a photo, removing one recorded by mistake,
+and the photos."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -112,9 +113,39 @@ def position_detail(request, pk):
     return render(
         request,
         "materials/position_detail.html",
-        {"position": position, "updates": position.updates.all()[:100], "form": form},
+        {"position": position, "updates": position.updates.all()[:100], "form": form, "can_update": can_update},
         status=status,
     )
+
+
+@login_required
+def update_remove(request, update_id):
+    """POST: remove an update recorded by mistake, with the reason (audited; a month it counted for
+    becomes stale). Outside the scope 404, a reader 403, no reason: the page says so, nothing changes."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    actor = actor_for(request.user)
+    update = _update_get(actor, update_id)
+    if not can_on_unit(actor, Perm.ARCHIVE_MANAGE, update.position.unit_id):
+        return error_403(request)
+    try:
+        positions.position_update_remove(actor=request.user, update=update, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The update of %(day)s is removed.") % {"day": f"{update.updated_on:%Y-%m-%d}"})
+    return redirect("materials:position", update.position_id)
+
+
+def _update_get(actor, update_id) -> PositionUpdate:
+    """An update of a position the actor may see, else 404 (whether it exists or not)."""
+    try:
+        update = PositionUpdate.objects.select_related("position").get(pk=int(update_id))
+    except (PositionUpdate.DoesNotExist, ValueError, OverflowError):
+        raise Http404 from None
+    positions.position_get(actor=actor, position_id=update.position_id)
+    return update
 
 
 @login_required
@@ -127,11 +158,6 @@ def position_photo(request, pk):
 
 @login_required
 def update_photo(request, update_id):
-    actor = actor_for(request.user)
-    try:
-        update = PositionUpdate.objects.get(pk=int(update_id))
-    except (PositionUpdate.DoesNotExist, ValueError, OverflowError):
-        raise Http404 from None
-    positions.position_get(actor=actor, position_id=update.position_id)
+    update = _update_get(actor_for(request.user), update_id)
     field = update.thumbnail if request.GET.get("thumb") and update.thumbnail else update.photo
     return file_response(field, content_type="image/jpeg")

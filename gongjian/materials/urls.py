@@ -14,4 +14,5 @@ urlpatterns = [
     path("positions/<int:pk>/", position_views.position_detail, name="position"),
     path("positions/<int:pk>/photo/", position_views.position_photo, name="position-photo"),
     path("positions/updates/<int:update_id>/photo/", position_views.update_photo, name="update-photo"),
+    path("positions/updates/<int:update_id>/remove/", position_views.update_remove, name="update-remove"),
 ]

@@ -175,3 +175,60 @@ def test_an_update_files_itself_in_the_archive_when_a_template_asks_for_photos(
         )
     record = Evidence.objects.get(source="position", is_current=True)
     assert record.unit == small_city.community_a1 and "文明创建" in record.title and record.files.count() == 1
+
+
+@pytest.fixture
+def updated(people, small_city):
+    position = register(people, small_city)
+    update = positions.position_record_update(
+        actor=people.community_worker,
+        position=position,
+        updated_on=timezone.localdate(),
+        theme="录错的阵地",
+        photo=jpeg(seed=8),
+    )
+    return position, update
+
+
+def test_a_keeper_removes_an_update_recorded_by_mistake_from_the_page_saying_why(client, people, updated):
+    position, update = updated
+    client.force_login(people.community_worker)
+    page = client.get(f"/materials/positions/{position.pk}/").content.decode()
+    assert f'action="/materials/positions/updates/{update.pk}/remove/"' in page
+    no_reason = client.post(f"/materials/positions/updates/{update.pk}/remove/", {"reason": "  "}, follow=True)
+    assert PositionUpdate.objects.filter(pk=update.pk).exists()
+    assert no_reason.status_code == 200 and "alert-danger" in no_reason.content.decode()
+    done = client.post(f"/materials/positions/updates/{update.pk}/remove/", {"reason": "拍错了阵地"})
+    assert done.status_code == 302 and done["Location"] == f"/materials/positions/{position.pk}/"
+    assert not PositionUpdate.objects.filter(pk=update.pk).exists()
+    event = AuditEvent.objects.get(action="position.update_remove")
+    assert (event.actor, event.note) == (people.community_worker, "拍错了阵地")
+    assert client.get(f"/materials/positions/updates/{update.pk}/remove/").status_code in (404, 405)
+
+
+def test_readers_cannot_remove_updates_and_outsiders_get_404(client, people, updated):
+    position, update = updated
+    url = f"/materials/positions/updates/{update.pk}/remove/"
+    client.force_login(people.city_leader)  # reads every unit's positions, keeps none
+    assert client.get(f"/materials/positions/{position.pk}/").status_code == 200
+    assert "update-remove" not in client.get(f"/materials/positions/{position.pk}/").content.decode()
+    assert client.post(url, {"reason": "x"}).status_code == 403
+    for someone in (people.outsider, people.street_inspector):
+        client.force_login(someone)
+        assert client.post(url, {"reason": "x"}).status_code == 404
+    assert client.post("/materials/positions/updates/999999999/remove/", {"reason": "x"}).status_code == 404
+    assert PositionUpdate.objects.filter(pk=update.pk).exists()
+
+
+def test_the_api_removes_an_update_with_a_reason(client, people, updated):
+    position, update = updated
+    url = f"/api/v1/positions/{position.pk}/updates/{update.pk}/remove/"
+    client.force_login(people.outsider)
+    assert client.post(url, {"reason": "x"}, content_type="application/json").status_code == 404
+    client.force_login(people.community_worker)
+    assert client.post(url, {}, content_type="application/json").status_code == 400
+    assert client.post(f"/api/v1/positions/{position.pk}/updates/999999/remove/", {"reason": "x"}).status_code == 404
+    done = client.post(url, {"reason": "日期录错"}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["id"] == position.pk
+    assert not PositionUpdate.objects.exists()
+    assert client.post(url, {"reason": "again"}, content_type="application/json").status_code == 404
