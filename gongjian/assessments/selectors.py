@@ -11,7 +11,7 @@ import datetime
 import hashlib
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -31,14 +31,20 @@ from gongjian.assessments.models import (
 from gongjian.organizations.models import Unit
 
 
-def city_of(actor: Actor) -> Unit | None:
-    """The city the actor works in (assessments are per city)."""
+def _cities(actor: Actor) -> QuerySet[Unit] | None:
+    """The cities above the actor's places, first by id (``city_of``); None without a place."""
     from gongjian.organizations.tree import ancestor_ids_sql
 
     unit_ids = [g.unit_id for g in actor.grants if g.unit_id] or sorted(actor.paired_community_ids)
     if not unit_ids:
         return None
-    return Unit.objects.filter(id__in=ancestor_ids_sql(unit_ids), level="city").order_by("id").first()
+    return Unit.objects.filter(id__in=ancestor_ids_sql(unit_ids), level="city").order_by("id")
+
+
+def city_of(actor: Actor) -> Unit | None:
+    """The city the actor works in (assessments are per city)."""
+    cities = _cities(actor)
+    return None if cities is None else cities.first()
 
 
 def rulesets(*, actor: Actor) -> QuerySet[RuleSet]:
@@ -61,11 +67,13 @@ def ruleset_items(ruleset: RuleSet) -> list[RuleItem]:
 
 
 def assessments(*, actor: Actor) -> QuerySet[Assessment]:
-    """Months whose city the actor belongs to (any unit inside it)."""
-    city = city_of(actor)
-    if city is None or not actor.has_perm(Perm.ASSESSMENT_VIEW):
+    """Months whose city the actor belongs to (any unit inside it). The city is a subquery
+    (``city_of``'s, in the same statement), not a query of its own."""
+    cities = _cities(actor)
+    if cities is None or not actor.has_perm(Perm.ASSESSMENT_VIEW):
         return Assessment.objects.none()
-    return Assessment.objects.filter(city=city).select_related("ruleset").order_by("-month")
+    city = Subquery(cities.values("id")[:1])
+    return Assessment.objects.filter(city_id=city).select_related("ruleset").order_by("-month")
 
 
 def assessment_get(*, actor: Actor, month: datetime.date) -> Assessment:
@@ -100,6 +108,21 @@ def rankings(
 def sheet_get(*, actor: Actor, assessment: Assessment, unit_id) -> ScoreSheet:
     return get_scoped_or_404(
         ScoreSheet.objects.filter(assessment=assessment).select_related("unit", "street", "assessment"),
+        actor,
+        Perm.ASSESSMENT_VIEW,
+        unit_field="unit",
+        unit_id=unit_id,
+    )
+
+
+def month_sheet_get(*, actor: Actor, month: datetime.date, unit_id) -> ScoreSheet:
+    """A unit's sheet of one month of the actor's city, with its assessment (and rule set) loaded:
+    what ``assessment_get`` then ``sheet_get`` read, in one query, and 404 whenever either would."""
+    months = assessments(actor=actor).filter(month=month.replace(day=1))
+    return get_scoped_or_404(
+        ScoreSheet.objects.filter(assessment__in=months.values("id")).select_related(
+            "unit", "street", "assessment", "assessment__ruleset"
+        ),
         actor,
         Perm.ASSESSMENT_VIEW,
         unit_field="unit",
@@ -184,6 +207,29 @@ def unit_trend(*, actor: Actor, unit: Unit, limit: int = 12) -> list[dict]:
         {"month": f"{s.assessment.month:%Y-%m}", "rate": float(s.rate), "rank_city": s.rank_city}
         for s in reversed(list(sheets))
     ]
+
+
+def sheet_history(*, actor: Actor, unit: Unit, limit: int = 12) -> tuple[list[dict], list[dict]]:
+    """A unit's months in one query of its sheets: the trend of its last ``limit`` months
+    (``unit_trend``'s rows) and the months it held a red flag, newest first (``flag_history``'s,
+    as ``{"month": "YYYY-MM", "published": bool}``). Every sheet of the unit is read: one a month."""
+    flagged = RedFlag.objects.filter(sheet_id=OuterRef("pk"))
+    rows = list(
+        restrict(ScoreSheet.objects.filter(unit=unit), actor, Perm.ASSESSMENT_VIEW, unit_field="unit")
+        .annotate(flag=Exists(flagged))
+        .order_by("-assessment__month")
+        .values_list("assessment__month", "assessment__status", "rate", "rank_city", "flag")
+    )
+    trend = [
+        {"month": f"{month:%Y-%m}", "rate": float(rate), "rank_city": rank}
+        for month, _status, rate, rank, _flag in reversed(rows[:limit])
+    ]
+    flags = [
+        {"month": f"{month:%Y-%m}", "published": status == AssessmentStatus.PUBLISHED}
+        for month, status, _rate, _rank, flag in rows
+        if flag
+    ]
+    return trend, flags
 
 
 def red_flags(*, assessment: Assessment) -> QuerySet[RedFlag]:

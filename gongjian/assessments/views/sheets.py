@@ -76,11 +76,10 @@ def _sheet_groups(assessment, sheet, *, published: bool) -> tuple[list[dict], li
     return list(groups.values()), manual_items
 
 
-def _sheet_items_html(assessment, sheet, *, published: bool, may_enter: bool) -> tuple[str, int, list]:
+def _sheet_items_html(assessment, sheet, *, key: str | None, published: bool, may_enter: bool) -> tuple[str, int, list]:
     """The "items and deductions" section, its count of pending manual scores and the manual
     items. A published sheet's section is final: rendered once and kept in Django's cache under
-    ``selectors.published_items_key`` (bench/README.md "What a request costs")."""
-    key = selectors.published_items_key(sheet, assessment)
+    ``key``, ``selectors.published_items_key`` (bench/README.md "What a request costs")."""
     html = cache.get(key) if key else None
     if html is not None:
         return mark_safe(html), 0, []
@@ -92,26 +91,37 @@ def _sheet_items_html(assessment, sheet, *, published: bool, may_enter: bool) ->
     return html, pending, manual_items
 
 
+def _adjustment_fields(sheet, form, *, key: str | None) -> str:
+    """The adjustment form's fields as HTML. Blank, on a published sheet, they are final too (the
+    item choices come from its frozen rule set; labels in the key's language): rendered once and
+    kept beside the items, under their key. A form sent back with errors is rendered each time."""
+    if form is not None or not key:
+        form = form or AdjustmentForm(items=selectors.sheet_rule_items(sheet))
+        return render_to_string("assessments/_adjustment_fields.html", {"form": form})
+    key = f"{key}:adjust"
+    html = cache.get(key)
+    if html is None:
+        form = AdjustmentForm(items=selectors.sheet_rule_items(sheet))
+        html = render_to_string("assessments/_adjustment_fields.html", {"form": form})
+        cache.set(key, html, PUBLISHED_ITEMS_SECONDS)
+    return mark_safe(html)
+
+
 def _sheet_context(request, actor, assessment, sheet, *, manual_form=None, adjustment_form=None) -> dict:
     published = assessment.status == AssessmentStatus.PUBLISHED
     can_manage = actor.has_perm(Perm.ASSESSMENT_MANAGE)
     detail = selectors.sheet_adjustments(sheet)
     may_enter = can_manage and not published
     may_adjust = can_manage and published
+    key = selectors.published_items_key(sheet, assessment)
     items_html, pending_count, manual_items = _sheet_items_html(
-        assessment, sheet, published=published, may_enter=may_enter
+        assessment, sheet, key=key, published=published, may_enter=may_enter
     )
     if may_enter and manual_form is None:
         wanted = request.GET.get("item", "")
         manual_form = ManualEntryForm(items=manual_items, initial={"item": wanted} if wanted else None)
-    if may_adjust and adjustment_form is None:
-        adjustment_form = AdjustmentForm(items=selectors.sheet_rule_items(sheet))
-    trend = selectors.unit_trend(actor=actor, unit=sheet.unit)
-    history = [
-        flag
-        for flag in selectors.flag_history(unit=sheet.unit)
-        if flag.assessment.status == AssessmentStatus.PUBLISHED or can_manage
-    ]
+    trend, flags = selectors.sheet_history(actor=actor, unit=sheet.unit)
+    history = [flag for flag in flags if flag["published"] or can_manage]
     adjusted = detail["final_score"] - sheet.score
     return {
         "assessment": assessment,
@@ -125,7 +135,7 @@ def _sheet_context(request, actor, assessment, sheet, *, manual_form=None, adjus
         "final_rate_pct": _pct(detail["final_rate"]),
         "pending_count": pending_count,
         "manual_form": manual_form if may_enter and manual_items else None,
-        "adjustment_form": adjustment_form if may_adjust else None,
+        "adjustment_fields": _adjustment_fields(sheet, adjustment_form, key=key) if may_adjust else "",
         "can_manage": can_manage,
         "flag_history": history,
         "trend": {
@@ -143,9 +153,8 @@ def _sheet_context(request, actor, assessment, sheet, *, manual_form=None, adjus
 
 def _sheet_for(request, month: str, unit_id: int):
     actor = actor_for(request.user)
-    assessment = selectors.assessment_get(actor=actor, month=_month(month))
-    sheet = selectors.sheet_get(actor=actor, assessment=assessment, unit_id=unit_id)
-    return actor, assessment, sheet
+    sheet = selectors.month_sheet_get(actor=actor, month=_month(month), unit_id=unit_id)
+    return actor, sheet.assessment, sheet
 
 
 @login_required
