@@ -197,22 +197,10 @@ def published_items_key(sheet: ScoreSheet, assessment: Assessment) -> str | None
     )
 
 
-def unit_trend(*, actor: Actor, unit: Unit, limit: int = 12) -> list[dict]:
-    sheets = (
-        restrict(ScoreSheet.objects.filter(unit=unit), actor, Perm.ASSESSMENT_VIEW, unit_field="unit")
-        .select_related("assessment")
-        .order_by("-assessment__month")[:limit]
-    )
-    return [
-        {"month": f"{s.assessment.month:%Y-%m}", "rate": float(s.rate), "rank_city": s.rank_city}
-        for s in reversed(list(sheets))
-    ]
-
-
 def sheet_history(*, actor: Actor, unit: Unit, limit: int = 12) -> tuple[list[dict], list[dict]]:
-    """A unit's months in one query of its sheets: the trend of its last ``limit`` months
-    (``unit_trend``'s rows) and the months it held a red flag, newest first (``flag_history``'s,
-    as ``{"month": "YYYY-MM", "published": bool}``). Every sheet of the unit is read: one a month."""
+    """A unit's months in one query of its sheets (one a month): the trend of its last ``limit``
+    months, oldest first (``{"month": "YYYY-MM", "rate": float, "rank_city": int}``), and the
+    months it held a red flag, newest first (``{"month": "YYYY-MM", "published": bool}``)."""
     flagged = RedFlag.objects.filter(sheet_id=OuterRef("pk"))
     rows = list(
         restrict(ScoreSheet.objects.filter(unit=unit), actor, Perm.ASSESSMENT_VIEW, unit_field="unit")
@@ -238,10 +226,6 @@ def red_flags(*, assessment: Assessment) -> QuerySet[RedFlag]:
         .select_related("street", "sheet", "sheet__unit")
         .order_by("street__code", "sheet__unit__code")
     )
-
-
-def flag_history(*, unit: Unit) -> QuerySet[RedFlag]:
-    return RedFlag.objects.filter(sheet__unit=unit).select_related("assessment").order_by("-assessment__month")
 
 
 def red_and_black_lists(*, assessment: Assessment, level: str) -> tuple[list[ScoreSheet], list[ScoreSheet]]:
