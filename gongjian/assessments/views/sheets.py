@@ -95,15 +95,15 @@ def _adjustment_fields(sheet, form, *, key: str | None) -> str:
     """The adjustment form's fields as HTML. Blank, on a published sheet, they are final too (the
     item choices come from its frozen rule set; labels in the key's language): rendered once and
     kept beside the items, under their key. A form sent back with errors is rendered each time."""
-    if form is not None or not key:
-        form = form or AdjustmentForm(items=selectors.sheet_rule_items(sheet))
-        return render_to_string("assessments/_adjustment_fields.html", {"form": form})
-    key = f"{key}:adjust"
-    html = cache.get(key)
+    blank = form is None
+    key = f"{key}:adjust" if key and blank else None
+    html = cache.get(key) if key else None
     if html is None:
-        form = AdjustmentForm(items=selectors.sheet_rule_items(sheet))
+        if blank:
+            form = AdjustmentForm(items=selectors.sheet_rule_items(sheet))
         html = render_to_string("assessments/_adjustment_fields.html", {"form": form})
-        cache.set(key, html, PUBLISHED_ITEMS_SECONDS)
+        if key:
+            cache.set(key, html, PUBLISHED_ITEMS_SECONDS)
     return mark_safe(html)
 
 
