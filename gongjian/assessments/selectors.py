@@ -117,17 +117,20 @@ def sheet_get(*, actor: Actor, assessment: Assessment, unit_id) -> ScoreSheet:
 
 def month_sheet_get(*, actor: Actor, month: datetime.date, unit_id) -> ScoreSheet:
     """A unit's sheet of one month of the actor's city, with its assessment (and rule set) loaded:
-    what ``assessment_get`` then ``sheet_get`` read, in one query, and 404 whenever either would."""
-    months = assessments(actor=actor).filter(month=month.replace(day=1))
-    return get_scoped_or_404(
-        ScoreSheet.objects.filter(assessment__in=months.values("id")).select_related(
-            "unit", "street", "assessment", "assessment__ruleset"
-        ),
-        actor,
-        Perm.ASSESSMENT_VIEW,
-        unit_field="unit",
-        unit_id=unit_id,
+    what ``assessment_get`` then ``sheet_get`` read, in one query, and 404 whenever either would.
+    It knows whether it has adjustments (``has_adjustments``): ``sheet_adjustments`` reads none
+    when it has none."""
+    cities = _cities(actor)
+    if cities is None or not actor.has_perm(Perm.ASSESSMENT_VIEW):
+        raise Http404
+    sheets = (
+        ScoreSheet.objects.filter(
+            assessment__city_id=Subquery(cities.values("id")[:1]), assessment__month=month.replace(day=1)
+        )
+        .select_related("unit", "street", "assessment", "assessment__ruleset")
+        .annotate(has_adjustments=Exists(Adjustment.objects.filter(sheet_id=OuterRef("pk"))))
     )
+    return get_scoped_or_404(sheets, actor, Perm.ASSESSMENT_VIEW, unit_field="unit", unit_id=unit_id)
 
 
 def sheet_items(sheet: ScoreSheet) -> list[ItemScore]:
@@ -150,8 +153,11 @@ def sheet_rule_items(sheet: ScoreSheet) -> list[RuleItem]:
 
 
 def sheet_adjustments(sheet: ScoreSheet) -> dict:
-    """The adjustments recorded after publication and the score and rate they lead to."""
-    adjustments = list(Adjustment.objects.filter(sheet=sheet).select_related("author", "item"))
+    """The adjustments recorded after publication and the score and rate they lead to (no query
+    for a sheet loaded by ``month_sheet_get`` that has none)."""
+    adjustments = []
+    if getattr(sheet, "has_adjustments", True):
+        adjustments = list(Adjustment.objects.filter(sheet=sheet).select_related("author", "item"))
     adjusted = sum((a.points for a in adjustments), Decimal("0"))
     return {
         "adjustments": adjustments,

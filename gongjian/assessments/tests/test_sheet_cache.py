@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from django.utils.translation import gettext
 
 from gongjian.assessments import selectors, services
 from gongjian.assessments.models import ScoreSheet
@@ -131,12 +132,21 @@ def test_the_blank_adjustment_form_comes_from_the_cache_as_rendered_and_errors_n
     assert 'aria-invalid="true"' not in adjust_section(html(client.get(url)))
 
 
-def test_a_published_sheet_read_again_takes_seven_queries(people, small_city, published, django_assert_max_num_queries):
-    """The session, the user, the sheet with its month, city and rule set (one statement), the
-    adjustments, the names on the cached items, the unit's months (trend and red flags), the inbox."""
+@pytest.mark.parametrize("adjusted", [False, True])
+def test_a_published_sheet_read_again_takes_six_queries_and_one_more_for_its_adjustments(
+    people, small_city, published, adjusted, django_assert_num_queries
+):
+    """The session, the user, the sheet with its month, city, rule set and whether it has
+    adjustments (one statement), the names on the cached items, the unit's months (trend and red
+    flags), the inbox's badge; and the adjustments when it has some."""
     client = signed_in(people.city_admin)
     url = sheet_url(small_city.compound_a1)
+    if adjusted:
+        sheet = ScoreSheet.objects.get(assessment=published, unit=small_city.compound_a1)
+        services.adjustment_add(user=people.city_admin, sheet=sheet, points=1, reason="复核后撤销一处扣分", item=None)
     client.get(url)
-    with django_assert_max_num_queries(7):
+    with django_assert_num_queries(7 if adjusted else 6):
         page = html(client.get(url))
     assert 'id="adjust"' in page and 'id="flag-history"' in page and "sheet-trend-data" in page
+    assert ("复核后撤销一处扣分" in page) is adjusted
+    assert (gettext("No adjustment.") in page) is not adjusted
