@@ -11,7 +11,7 @@ import datetime
 import hashlib
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -31,14 +31,20 @@ from gongjian.assessments.models import (
 from gongjian.organizations.models import Unit
 
 
-def city_of(actor: Actor) -> Unit | None:
-    """The city the actor works in (assessments are per city)."""
+def _cities(actor: Actor) -> QuerySet[Unit] | None:
+    """The cities above the actor's places, first by id (``city_of``); None without a place."""
     from gongjian.organizations.tree import ancestor_ids_sql
 
     unit_ids = [g.unit_id for g in actor.grants if g.unit_id] or sorted(actor.paired_community_ids)
     if not unit_ids:
         return None
-    return Unit.objects.filter(id__in=ancestor_ids_sql(unit_ids), level="city").order_by("id").first()
+    return Unit.objects.filter(id__in=ancestor_ids_sql(unit_ids), level="city").order_by("id")
+
+
+def city_of(actor: Actor) -> Unit | None:
+    """The city the actor works in (assessments are per city)."""
+    cities = _cities(actor)
+    return None if cities is None else cities.first()
 
 
 def rulesets(*, actor: Actor) -> QuerySet[RuleSet]:
@@ -61,11 +67,13 @@ def ruleset_items(ruleset: RuleSet) -> list[RuleItem]:
 
 
 def assessments(*, actor: Actor) -> QuerySet[Assessment]:
-    """Months whose city the actor belongs to (any unit inside it)."""
-    city = city_of(actor)
-    if city is None or not actor.has_perm(Perm.ASSESSMENT_VIEW):
+    """Months whose city the actor belongs to (any unit inside it). The city is a subquery
+    (``city_of``'s, in the same statement), not a query of its own."""
+    cities = _cities(actor)
+    if cities is None or not actor.has_perm(Perm.ASSESSMENT_VIEW):
         return Assessment.objects.none()
-    return Assessment.objects.filter(city=city).select_related("ruleset").order_by("-month")
+    city = Subquery(cities.values("id")[:1])
+    return Assessment.objects.filter(city_id=city).select_related("ruleset").order_by("-month")
 
 
 def assessment_get(*, actor: Actor, month: datetime.date) -> Assessment:
@@ -107,6 +115,24 @@ def sheet_get(*, actor: Actor, assessment: Assessment, unit_id) -> ScoreSheet:
     )
 
 
+def month_sheet_get(*, actor: Actor, month: datetime.date, unit_id) -> ScoreSheet:
+    """A unit's sheet of one month of the actor's city, with its assessment (and rule set) loaded:
+    what ``assessment_get`` then ``sheet_get`` read, in one query, and 404 whenever either would.
+    It knows whether it has adjustments (``has_adjustments``): ``sheet_adjustments`` reads none
+    when it has none."""
+    cities = _cities(actor)
+    if cities is None or not actor.has_perm(Perm.ASSESSMENT_VIEW):
+        raise Http404
+    sheets = (
+        ScoreSheet.objects.filter(
+            assessment__city_id=Subquery(cities.values("id")[:1]), assessment__month=month.replace(day=1)
+        )
+        .select_related("unit", "street", "assessment", "assessment__ruleset")
+        .annotate(has_adjustments=Exists(Adjustment.objects.filter(sheet_id=OuterRef("pk"))))
+    )
+    return get_scoped_or_404(sheets, actor, Perm.ASSESSMENT_VIEW, unit_field="unit", unit_id=unit_id)
+
+
 def sheet_items(sheet: ScoreSheet) -> list[ItemScore]:
     """Items with their deduction lines (and each line's problem, photo and inspector)."""
     deductions = Deduction.objects.select_related(
@@ -127,8 +153,11 @@ def sheet_rule_items(sheet: ScoreSheet) -> list[RuleItem]:
 
 
 def sheet_adjustments(sheet: ScoreSheet) -> dict:
-    """The adjustments recorded after publication and the score and rate they lead to."""
-    adjustments = list(Adjustment.objects.filter(sheet=sheet).select_related("author", "item"))
+    """The adjustments recorded after publication and the score and rate they lead to (no query
+    for a sheet loaded by ``month_sheet_get`` that has none)."""
+    adjustments = []
+    if getattr(sheet, "has_adjustments", True):
+        adjustments = list(Adjustment.objects.filter(sheet=sheet).select_related("author", "item"))
     adjusted = sum((a.points for a in adjustments), Decimal("0"))
     return {
         "adjustments": adjustments,
@@ -174,16 +203,27 @@ def published_items_key(sheet: ScoreSheet, assessment: Assessment) -> str | None
     )
 
 
-def unit_trend(*, actor: Actor, unit: Unit, limit: int = 12) -> list[dict]:
-    sheets = (
+def sheet_history(*, actor: Actor, unit: Unit, limit: int = 12) -> tuple[list[dict], list[dict]]:
+    """A unit's months in one query of its sheets (one a month): the trend of its last ``limit``
+    months, oldest first (``{"month": "YYYY-MM", "rate": float, "rank_city": int}``), and the
+    months it held a red flag, newest first (``{"month": "YYYY-MM", "published": bool}``)."""
+    flagged = RedFlag.objects.filter(sheet_id=OuterRef("pk"))
+    rows = list(
         restrict(ScoreSheet.objects.filter(unit=unit), actor, Perm.ASSESSMENT_VIEW, unit_field="unit")
-        .select_related("assessment")
-        .order_by("-assessment__month")[:limit]
+        .annotate(flag=Exists(flagged))
+        .order_by("-assessment__month")
+        .values_list("assessment__month", "assessment__status", "rate", "rank_city", "flag")
     )
-    return [
-        {"month": f"{s.assessment.month:%Y-%m}", "rate": float(s.rate), "rank_city": s.rank_city}
-        for s in reversed(list(sheets))
+    trend = [
+        {"month": f"{month:%Y-%m}", "rate": float(rate), "rank_city": rank}
+        for month, _status, rate, rank, _flag in reversed(rows[:limit])
     ]
+    flags = [
+        {"month": f"{month:%Y-%m}", "published": status == AssessmentStatus.PUBLISHED}
+        for month, status, _rate, _rank, flag in rows
+        if flag
+    ]
+    return trend, flags
 
 
 def red_flags(*, assessment: Assessment) -> QuerySet[RedFlag]:
@@ -192,10 +232,6 @@ def red_flags(*, assessment: Assessment) -> QuerySet[RedFlag]:
         .select_related("street", "sheet", "sheet__unit")
         .order_by("street__code", "sheet__unit__code")
     )
-
-
-def flag_history(*, unit: Unit) -> QuerySet[RedFlag]:
-    return RedFlag.objects.filter(sheet__unit=unit).select_related("assessment").order_by("-assessment__month")
 
 
 def red_and_black_lists(*, assessment: Assessment, level: str) -> tuple[list[ScoreSheet], list[ScoreSheet]]:

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -197,15 +198,32 @@ def _submit(
 
 @login_required
 def problem_report(request):
+    """The report form. The page's lists — the categories ranked by the year's reports, every
+    unit the actor may report at — are built only when the page is shown (SimpleLazyObject): a
+    POST checks the category and unit it names against the same selectors narrowed to that one
+    value (valid exactly when it is in the whole list), so a report that goes through builds
+    neither."""
     actor = actor_for(request.user)
     if not actor.has_perm(Perm.PROBLEM_REPORT):
         raise PermissionDenied
-    categories = selectors.categories_by_frequency()
-    units = list(selectors.units_for_reporting(actor=actor))
+    categories = SimpleLazyObject(selectors.categories_by_frequency)
+    units = SimpleLazyObject(lambda: list(selectors.units_for_reporting(actor=actor)))
     rounds = list(selectors.inspections_for_reporting(actor=actor))
-    form = ReportForm(
-        request.POST or None, request.FILES or None, categories=categories, units=units, inspections=rounds
-    )
+    if request.method == "POST":
+        code, unit_id = request.POST.get("category", ""), request.POST.get("unit", "")
+        sent_unit = unit_id.isascii() and unit_id.isdigit() and len(unit_id) < 19
+        categories_sent = list(selectors.categories_active().filter(code=code)) if code else []
+        units_sent = list(selectors.units_for_reporting(actor=actor).filter(pk=int(unit_id))) if sent_unit else []
+        form = ReportForm(
+            request.POST or None,
+            request.FILES or None,
+            categories=categories_sent,
+            units=units_sent,
+            inspections=rounds,
+        )
+    else:
+        categories_sent, units_sent = categories, units
+        form = ReportForm(None, None, categories=categories, units=units, inspections=rounds)
     form.fields["photos"].required = False
     form.fields["address"].required = False
     context = {
@@ -217,10 +235,10 @@ def problem_report(request):
     }
 
     def write(data, photos):
-        unit = next(u for u in units if str(u.pk) == data["unit"])
+        unit = next(u for u in units_sent if str(u.pk) == data["unit"])
         return services.problem_report(
             user=request.user,
-            category=next(c for c in categories if c.code == data["category"]),
+            category=next(c for c in categories_sent if c.code == data["category"]),
             unit=unit,
             description=data["description"],
             address=data["address"] or unit.name,

@@ -41,6 +41,11 @@ ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "HEIC")
 
 JPEG_QUALITY = 85
 
+#: Thumbnails are resized in two steps (Pillow's ``reducing_gap``): a whole-number box reduction, then Lanczos over
+#: the last 1.25× or more. Lanczos straight from an 800×600 picture took 4.4 ms of the photo's 9 ms on the bench
+#: machine (2.1 ms in two steps); the two thumbnails differ by 55 dB PSNR there, above 40 dB on pure noise.
+THUMB_REDUCING_GAP = 1.25
+
 #: ISO base media "ftyp" brands of HEIF still pictures, so that an iPhone photo is refused as an unsupported type
 #: rather than as "not an image" when this Pillow cannot read HEIC.
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"})
@@ -139,7 +144,7 @@ def process_photo(
         icc_profile = None
 
     thumbnail = picture.copy()
-    thumbnail.thumbnail((thumb_size, thumb_size), Image.Resampling.LANCZOS)
+    thumbnail.thumbnail((thumb_size, thumb_size), Image.Resampling.LANCZOS, reducing_gap=THUMB_REDUCING_GAP)
     return ProcessedPhoto(
         content=_jpeg(picture, icc_profile),
         thumbnail=_jpeg(thumbnail, icc_profile),

@@ -5,11 +5,14 @@ is read, and an open month is never cached."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from django.utils.translation import gettext
 
 from gongjian.assessments import selectors, services
 from gongjian.assessments.models import ScoreSheet
@@ -102,3 +105,48 @@ def test_an_open_month_is_never_cached(people, small_city, march):
     assert cached_key(march, small_city.compound_a1) is None
     signed_in(people.city_admin).get(sheet_url(small_city.compound_a1))
     assert not any(str(key).find("sheet-items") >= 0 for key in getattr(cache, "_cache", {}))
+
+
+def adjust_section(page: str) -> str:
+    start = page.index('<section class="card mb-3" id="adjust">')
+    return page[start : page.index("</section>", start)]
+
+
+def without_token(section: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", section)
+
+
+def test_the_blank_adjustment_form_comes_from_the_cache_as_rendered_and_errors_never_do(people, small_city, published):
+    """GIVEN a published sheet the city office opened once (its blank adjustment form rendered and kept)
+    WHEN it is opened again, and WHEN an adjustment is refused
+    THEN the second page shows the same form, and the refused one shows the error and the value sent."""
+    client = signed_in(people.city_admin)
+    url = sheet_url(small_city.compound_a1)
+    first = adjust_section(html(client.get(url)))
+    assert cache.get(f"{cached_key(published, small_city.compound_a1)}:adjust") is not None
+    assert without_token(adjust_section(html(client.get(url)))) == without_token(first)
+    assert "1.1 " in first  # the rule items are the item choices
+
+    refused = html(client.post(url + "adjust/", {"points": "abc", "reason": "理由"}))
+    assert 'aria-invalid="true"' in adjust_section(refused) and 'value="abc"' in adjust_section(refused)
+    assert 'aria-invalid="true"' not in adjust_section(html(client.get(url)))
+
+
+@pytest.mark.parametrize("adjusted", [False, True])
+def test_a_published_sheet_read_again_takes_six_queries_and_one_more_for_its_adjustments(
+    people, small_city, published, adjusted, django_assert_num_queries
+):
+    """The session, the user, the sheet with its month, city, rule set and whether it has
+    adjustments (one statement), the names on the cached items, the unit's months (trend and red
+    flags), the inbox's badge; and the adjustments when it has some."""
+    client = signed_in(people.city_admin)
+    url = sheet_url(small_city.compound_a1)
+    if adjusted:
+        sheet = ScoreSheet.objects.get(assessment=published, unit=small_city.compound_a1)
+        services.adjustment_add(user=people.city_admin, sheet=sheet, points=1, reason="复核后撤销一处扣分", item=None)
+    client.get(url)
+    with django_assert_num_queries(7 if adjusted else 6):
+        page = html(client.get(url))
+    assert 'id="adjust"' in page and 'id="flag-history"' in page and "sheet-trend-data" in page
+    assert ("复核后撤销一处扣分" in page) is adjusted
+    assert (gettext("No adjustment.") in page) is not adjusted
