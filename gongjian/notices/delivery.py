@@ -27,11 +27,12 @@ def _link(url: str) -> str:
     return f"{settings.SITE_URL}{url}" if url and settings.SITE_URL else url
 
 
-def deliveries_for(*, user, key: str, title: str, url: str) -> list[Delivery]:
+def deliveries_for(*, user, key: str, title: str, url: str, webhook: bool = True) -> list[Delivery]:
     """Create the deliveries a new notification calls for and queue them after the commit. The
-    webhook gets each message once (per key), email once per user."""
+    webhook gets each message once (per key) unless ``webhook`` is off (a reminder: the run sends
+    the robot one summary, ``webhook_digest``), email once per user."""
     wanted = []
-    if settings.NOTIFY_WEBHOOK_URL:
+    if settings.NOTIFY_WEBHOOK_URL and webhook:
         wanted.append((DeliveryChannel.WEBHOOK, key, settings.NOTIFY_WEBHOOK_URL))
     if settings.NOTIFY_EMAIL and getattr(user, "email", ""):
         wanted.append((DeliveryChannel.EMAIL, f"{user.pk}:{key}", user.email))
@@ -49,6 +50,28 @@ def deliveries_for(*, user, key: str, title: str, url: str) -> list[Delivery]:
     for delivery in created:
         _enqueue(delivery.pk)
     return created
+
+
+def webhook_digest(*, key: str, title: str) -> Delivery | None:
+    """One message to the group robot summing up a reminder run, linked to the inbox (sent and
+    retried like any delivery); nothing without a webhook."""
+    if not settings.NOTIFY_WEBHOOK_URL:
+        return None
+    from django.urls import reverse
+
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                channel=DeliveryChannel.WEBHOOK,
+                key=key[:120],
+                recipient=settings.NOTIFY_WEBHOOK_URL[:254],
+                title=str(title)[:200],
+                url=reverse("notices:inbox"),
+            )
+    except IntegrityError:
+        return None
+    _enqueue(delivery.pk)
+    return delivery
 
 
 def _enqueue(delivery_id: int) -> None:

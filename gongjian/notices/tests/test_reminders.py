@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gongjian.accounts.models import Role
 from gongjian.inspections.choices import ProblemStatus
@@ -178,33 +178,49 @@ def test_an_activity_past_its_day_still_planned_reminds_the_community_once(peopl
 # --- outside the app ------------------------------------------------------------------------------
 
 
-def test_reminders_reach_the_group_robot_once_each_and_failures_are_retried(
+def test_a_reminder_run_reaches_the_group_robot_as_one_summary_and_a_failure_is_retried(
     settings,
     receiver,  # noqa: F811
     people,
     small_city,
     django_capture_on_commit_callbacks,
 ):
+    """A robot takes ~20 messages a minute: a city's hundreds of daily reminders would be refused. The run
+    posts one summary counted per case (not per person), linked to the inbox; a later run with nothing new
+    posts nothing."""
     settings.NOTIFY_WEBHOOK_URL = receiver["url"]
     settings.SITE_URL = "https://gongjian.example"
     now = timezone.now()
-    problem = ProblemFactory(unit=small_city.compound_a1, deadline=now - datetime.timedelta(days=1))
-    past = planned(people, small_city, in_days=-1)
+    for _ in range(3):
+        ProblemFactory(unit=small_city.compound_a1, deadline=now - datetime.timedelta(days=1))
+    planned(people, small_city, in_days=-1)
     receiver["fail"] = 1
-    with django_capture_on_commit_callbacks(execute=True):
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         counts = reminders_send(now=now)
-    # Three people hear of the rectification and one of the activity; the robot's group once each.
-    assert (counts["rectifications"], counts["activities"]) == (3, 1)
-    assert Delivery.objects.count() == 2
-    assert Delivery.objects.filter(status="pending", attempts=1).count() == 1 and len(receiver["bodies"]) == 1
+    # Three people hear of each rectification and one of the activity: ten inbox messages, one summary.
+    assert (counts["rectifications"], counts["activities"]) == (9, 1)
+    summary = Delivery.objects.get()
+    assert summary.status == "pending" and summary.attempts == 1 and not receiver["bodies"]
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders_send(now=now)["retried"] == 1
-    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
-    contents = sorted(body["text"]["content"] for body in receiver["bodies"])
-    assert len(contents) == 2
-    assert any(problem.number in c and f"https://gongjian.example/problems/{problem.pk}/" in c for c in contents)
-    assert any(past.title in c and f"/participation/activities/{past.pk}/" in c for c in contents)
+    assert Delivery.objects.get().status == "sent" and len(receiver["bodies"]) == 1
+    content = receiver["bodies"][0]["text"]["content"]
+    assert "4 cases" in content and "Rectifications past their deadline: 3" in content
+    assert "Activities not recorded as held or cancelled: 1" in content
+    assert content.endswith("https://gongjian.example/notices/inbox/")
     assert deliveries_retry() == 0
+
+
+def test_the_summary_reads_in_chinese_and_names_every_kind_of_reminder():
+    from gongjian.notices.notifications import REMINDER_KINDS, digest_text, reminder_kind
+
+    assert reminder_kind("activity-plan-returned:7") == "activity-plan"
+    assert reminder_kind("rectify-due:5:202612061200") == "rectify-due"
+    assert reminder_kind("notice:3") == "other"
+    with translation.override("zh-hans"):
+        text = digest_text({"rectify-overdue": 2, "task-start": 1, "other": 1})
+    assert text.startswith("今日提醒") and "4" in text and "整改已超期" in text
+    assert len(REMINDER_KINDS) == 8
 
 
 def test_reminders_are_emailed_to_people_with_an_address_when_switched_on(
