@@ -1,7 +1,8 @@
 """Correcting a competition's definition (name, dates, items, units) until scoring starts: through
 the service (same checks as creating, audited from → to, nothing written when nothing differs,
-refused once a result exists); an edit and a first result at the same moment cannot both win
-(PostgreSQL)."""
+refused once a result exists) and on its page (the creation form pre-filled, 400 at the fields,
+403 for readers, 404 outside the scope, the refusal after the first result); an edit and a first
+result at the same moment cannot both win (PostgreSQL)."""
 
 import datetime
 import threading
@@ -11,6 +12,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django.utils import translation
 
 from gongjian.accounts.choices import Role
@@ -253,6 +255,131 @@ def test_a_result_for_an_item_or_unit_the_edit_removed_or_changed_is_refused(peo
     assert not Entry.objects.exists()
     services.entry_set(user=people.inspector, participant=setup.a1, item=a2, value=1, reason="x")
     assert Entry.objects.get().item_id == a2.pk
+
+
+# --- the page ------------------------------------------------------------------------------------------------------
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _post_data(form) -> dict:
+    """What the browser sends back for the form as rendered (its bound or initial values)."""
+    data = {}
+    for field in form:
+        value = field.value()
+        data[field.name] = value.isoformat() if isinstance(value, datetime.date) else value
+    return data
+
+
+def test_the_edit_page_is_the_creation_form_pre_filled_and_sent_back_unchanged_changes_nothing(people, small_city):
+    setup = make_competition(people, small_city)
+    not_taking_part = CobuildUnitFactory(name="甲四企业", located_in=small_city.community_a1)
+    client = signed_in(people.city_admin)
+    url = f"/competitions/{setup.competition.pk}/edit/"
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="competition-form"' in html
+    assert 'value="2026年企事业单位内外环境管理达标竞赛"' in html and 'value="2026-04-01"' in html
+    for line in ("A1 | 门前三包责任落实 | 20 | deduct | 3", "A2 | 内部环境卫生 | 30 | grade | 1,0.8,0.6,0"):
+        assert line in html
+    for participant in (setup.a1, setup.a2, setup.b1, setup.own):
+        assert f'value="{participant.cobuild_unit_id}" selected' in html
+    assert f'value="{not_taking_part.pk}">' in html  # offered, not selected
+    before = definition(setup.competition)
+
+    response = client.post(url, _post_data(page.context["form"]))
+
+    assert response.status_code == 302 and response["Location"] == f"/competitions/{setup.competition.pk}/"
+    assert definition(setup.competition) == before
+
+
+def test_the_city_office_corrects_the_competition_on_its_page(people, small_city):
+    setup = make_competition(people, small_city)
+    client = signed_in(people.city_admin)
+    detail = client.get(f"/competitions/{setup.competition.pk}/").content.decode()
+    assert f'href="/competitions/{setup.competition.pk}/edit/"' in detail
+    data = _post_data(client.get(f"/competitions/{setup.competition.pk}/edit/").context["form"])
+    data.update(items=EDITED_ITEMS, cobuild_units=[setup.a1.cobuild_unit_id, setup.a2.cobuild_unit_id])
+    response = client.post(f"/competitions/{setup.competition.pk}/edit/", data, follow=True)
+    assert response.status_code == 200 and "竞赛信息已保存" in response.content.decode()
+    assert list(setup.competition.items.values_list("code", flat=True)) == ["A1", "A2", "A4"]
+    assert setup.competition.participants.count() == 2
+    assert AuditEvent.objects.filter(action="competition.edit", actor=people.city_admin).count() == 1
+
+
+@pytest.mark.parametrize(
+    "changed, field, says",
+    [
+        ({"items": "A1 | 门前 | 20 | deduct"}, "items", "第 1 行"),
+        ({"name": "另一场竞赛"}, "name", "本市已有同名竞赛"),
+        ({"ends_on": "2026-03-01"}, "ends_on", "不能早于"),
+        ({"ends_on": "不是日期"}, "ends_on", "日期"),
+        ({"cobuild_units": []}, "cobuild_units", ""),
+    ],
+)
+def test_bad_input_on_the_page_answers_400_with_the_message_at_the_field_and_changes_nothing(
+    people, small_city, changed, field, says
+):
+    setup = make_competition(people, small_city)
+    _another_competition(people, small_city, setup)
+    client = signed_in(people.city_admin)
+    url = f"/competitions/{setup.competition.pk}/edit/"
+    data = {**_post_data(client.get(url).context["form"]), **changed}
+    before = definition(setup.competition)
+    response = client.post(url, data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors[field]
+    assert errors and says in " ".join(errors)
+    assert says in response.content.decode()
+    assert definition(setup.competition) == before
+
+
+@pytest.mark.parametrize("who", ["city_leader", "street_officer", "inspector"])
+def test_readers_of_the_competition_get_403_and_no_edit_button(people, small_city, who):
+    setup = make_competition(people, small_city)
+    client = signed_in(getattr(people, who))
+    url = f"/competitions/{setup.competition.pk}/edit/"
+    assert client.get(f"/competitions/{setup.competition.pk}/").status_code == 200
+    assert "competition-edit" not in client.get(f"/competitions/{setup.competition.pk}/").content.decode()
+    before = definition(setup.competition)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"name": "x", "items": EDITED_ITEMS}).status_code == 403
+    assert definition(setup.competition) == before
+
+
+@pytest.mark.parametrize("who", ["outsider", "other_city_admin"])
+def test_outside_the_scope_the_edit_page_is_404(people, small_city, who):
+    setup = make_competition(people, small_city)
+    user = (
+        people.outsider
+        if who == "outsider"
+        else user_with_role(Role.CITY_ADMIN, unit=small_city.other_city, username="other_admin")
+    )
+    client = signed_in(user)
+    url = f"/competitions/{setup.competition.pk}/edit/"
+    before = definition(setup.competition)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"name": "x", "items": EDITED_ITEMS}).status_code == 404
+    assert definition(setup.competition) == before
+
+
+def test_after_the_first_result_the_button_is_gone_and_the_page_answers_with_the_refusal(people, small_city):
+    setup = make_competition(people, small_city)
+    client = signed_in(people.city_admin)
+    url = f"/competitions/{setup.competition.pk}/edit/"
+    data = {**_post_data(client.get(url).context["form"]), "items": EDITED_ITEMS}
+    score(people.inspector, setup, setup.a1, "A1", 1)
+    assert "competition-edit" not in client.get(f"/competitions/{setup.competition.pk}/").content.decode()
+    before = definition(setup.competition)
+    for response in (client.get(url), client.post(url, data)):
+        html = response.content.decode()
+        assert response.status_code == 409
+        assert "已录入评分结果" in html and 'id="competition-form"' not in html
+    assert definition(setup.competition) == before
 
 
 # --- at the same time, for real (PostgreSQL only) ----------------------------------------------------------------
