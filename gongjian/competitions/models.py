@@ -94,6 +94,10 @@ class CompetitionItem(models.Model):
             grades=tuple(Decimal(g) for g in self.grades),
         )
 
+    def as_line(self) -> str:
+        """The item as written in the form (the line ``rules.parse_items`` reads)."""
+        return self.spec.as_line()
+
 
 class Participant(models.Model):
     """A co-construction unit taking part, placed in the tree (``place``: where the unit is located,

@@ -42,12 +42,18 @@ class ItemSpec:
     grades: tuple[Decimal, ...] = ()
 
     def as_line(self) -> str:
+        """The item as the line ``parse_items`` reads back into an equal spec (numbers without
+        trailing zeros: 20, not 20.00)."""
         extra = ""
         if self.method == "deduct":
-            extra = f" | {self.per_occurrence}"
+            extra = f" | {_plain(self.per_occurrence)}"
         elif self.method == "grade":
-            extra = " | " + ",".join(str(g) for g in self.grades)
-        return f"{self.code} | {self.name} | {self.points} | {self.method}{extra}"
+            extra = " | " + ",".join(_plain(g) for g in self.grades)
+        return f"{self.code} | {self.name} | {_plain(self.points)} | {self.method}{extra}"
+
+
+def _plain(number: Decimal | None) -> str:
+    return "" if number is None else f"{Decimal(number).normalize():f}"
 
 
 def _decimal(text: str) -> Decimal | None:

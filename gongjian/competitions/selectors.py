@@ -18,6 +18,7 @@ from django.http import Http404
 from gongjian.accounts.access import Actor, Perm, can_on_unit, restrict
 from gongjian.accounts.choices import Role
 from gongjian.competitions import rules
+from gongjian.competitions.choices import CompetitionStatus
 from gongjian.competitions.models import Adjustment, Competition, Entry, Participant
 from gongjian.core.models import AuditEvent
 
@@ -64,6 +65,34 @@ def competition_get(*, actor: Actor, competition_id) -> Competition:
 def can_manage(actor: Actor, competition: Competition) -> bool:
     """Create, compute, publish and adjust: the city office (ASSESSMENT_MANAGE at the city)."""
     return can_on_unit(actor, Perm.ASSESSMENT_MANAGE, competition.city_id)
+
+
+def scoring_started(competition: Competition) -> bool:
+    """Any result or adjustment on file: from then on the definition (items, units) is fixed."""
+    return (
+        Entry.objects.filter(participant__competition=competition).exists()
+        or Adjustment.objects.filter(participant__competition=competition).exists()
+    )
+
+
+def edit_refusal(competition: Competition) -> str:
+    """Why the competition's definition (name, dates, items, units) can no longer be corrected, or
+    "" while it can: a draft without any result or adjustment."""
+    from django.utils.translation import gettext as _
+
+    if competition.status == CompetitionStatus.COMPUTED:
+        return _("The competition has been computed: its definition can no longer be changed.")
+    if competition.status == CompetitionStatus.PUBLISHED:
+        return _("The competition is published: its definition can no longer be changed.")
+    if scoring_started(competition):
+        return _("Results have been recorded: the competition's definition can no longer be changed.")
+    return ""
+
+
+def can_edit(actor: Actor, competition: Competition) -> bool:
+    """Correct the definition: the city office, while ``edit_refusal`` has nothing to say
+    (``services.competition_edit`` asks again under the competition's lock)."""
+    return can_manage(actor, competition) and not edit_refusal(competition)
 
 
 def participants_to_score(*, actor: Actor, competition: Competition) -> QuerySet[Participant]:

@@ -5,6 +5,7 @@ recording a unit's result for an item (inspectors), computing totals and ranks, 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -49,24 +50,38 @@ def place_of(cobuild_unit: CobuildUnit) -> int | None:
     return pairing.community_id if pairing else None
 
 
-@transaction.atomic
-def competition_create(
+@dataclass(frozen=True)
+class Definition:
+    """A competition's definition as checked: its name, dates, items and units placed in the city."""
+
+    name: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    items: list[rules.ItemSpec]
+    placed: list[tuple[CobuildUnit, int, int | None]]  # (unit, place, street)
+
+
+def _check_definition(
     *,
-    user,
     city: Unit,
     name: str,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
+    starts_on,
+    ends_on,
     items_text: str,
     cobuild_units: list[CobuildUnit],
-) -> Competition:
-    """Declare a competition with its rule items (``rules.parse_items``) and its units."""
-    _require_manage(user, city.pk)
+    competition: Competition | None = None,
+) -> Definition:
+    """What creating and editing both check, every problem at its field: the name (unique in the
+    city, ``competition`` itself excepted), the dates, the items (``rules.parse_items``) and the
+    units (each placed in the city). Raises ValidationError listing them all."""
     errors: dict[str, list[str]] = {}
     name = clean_text(name or "").strip()
+    same_name = Competition.objects.filter(city=city, name=name)
+    if competition is not None:
+        same_name = same_name.exclude(pk=competition.pk)
     if not name or len(name) > 120:
         errors["name"] = [_("Give the competition's name (up to 120 characters).")]
-    elif Competition.objects.filter(city=city, name=name).exists():
+    elif same_name.exists():
         errors["name"] = [_("The city already has a competition of this name.")]
     for field_name, value in (("starts_on", starts_on), ("ends_on", ends_on)):
         if not isinstance(value, datetime.date):
@@ -104,25 +119,48 @@ def competition_create(
             ]
     if errors:
         raise ValidationError(errors)
+    return Definition(name=name, starts_on=starts_on, ends_on=ends_on, items=items, placed=placed)
+
+
+def _item_row(competition: Competition, item: rules.ItemSpec, position: int) -> CompetitionItem:
+    return CompetitionItem(
+        competition=competition,
+        code=item.code,
+        name=item.name,
+        points=item.points,
+        method=item.method,
+        per_occurrence=item.per_occurrence,
+        grades=[str(g) for g in item.grades],
+        position=position,
+    )
+
+
+def _participant_row(competition: Competition, unit: CobuildUnit, place: int, street: int | None) -> Participant:
+    return Participant(competition=competition, cobuild_unit=unit, place_id=place, street_id=street, kind=unit.kind)
+
+
+@transaction.atomic
+def competition_create(
+    *,
+    user,
+    city: Unit,
+    name: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    items_text: str,
+    cobuild_units: list[CobuildUnit],
+) -> Competition:
+    """Declare a competition with its rule items (``rules.parse_items``) and its units."""
+    _require_manage(user, city.pk)
+    checked = _check_definition(
+        city=city, name=name, starts_on=starts_on, ends_on=ends_on, items_text=items_text, cobuild_units=cobuild_units
+    )
     competition = Competition.objects.create(
-        city=city, name=name, starts_on=starts_on, ends_on=ends_on, created_by=user
+        city=city, name=checked.name, starts_on=starts_on, ends_on=ends_on, created_by=user
     )
-    CompetitionItem.objects.bulk_create(
-        CompetitionItem(
-            competition=competition,
-            code=item.code,
-            name=item.name,
-            points=item.points,
-            method=item.method,
-            per_occurrence=item.per_occurrence,
-            grades=[str(g) for g in item.grades],
-            position=n,
-        )
-        for n, item in enumerate(items)
-    )
+    CompetitionItem.objects.bulk_create(_item_row(competition, item, n) for n, item in enumerate(checked.items))
     Participant.objects.bulk_create(
-        Participant(competition=competition, cobuild_unit=unit, place_id=place, street_id=street, kind=unit.kind)
-        for unit, place, street in placed
+        _participant_row(competition, unit, place, street) for unit, place, street in checked.placed
     )
     audit_record(
         actor=user,
@@ -130,12 +168,93 @@ def competition_create(
         target=competition,
         to_state=CompetitionStatus.DRAFT,
         changes={
-            "items": [item.as_line() for item in items],
-            "units": [unit.pk for unit, _place, _street in placed],
+            "items": [item.as_line() for item in checked.items],
+            "units": [unit.pk for unit, _place, _street in checked.placed],
             "starts_on": starts_on.isoformat(),
             "ends_on": ends_on.isoformat(),
         },
     )
+    return competition
+
+
+@transaction.atomic
+def competition_edit(
+    *,
+    user,
+    competition: Competition,
+    name: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    items_text: str,
+    cobuild_units: list[CobuildUnit],
+) -> Competition:
+    """Correct a competition's definition (name, dates, items, units) until scoring starts: the
+    same permission and checks as creating it; refused (Conflict) once it is computed or any result
+    or adjustment exists — checked under the competition's lock, which ``entry_set`` takes too, so
+    an edit and a first result cannot both win. Items are matched by code (kept, changed, removed,
+    added), units by co-construction unit (kept as they are, removed, added). Nothing differs:
+    nothing written, no audit event."""
+    _require_manage(user, competition.city_id)
+    given, competition = competition, _lock(competition)
+    refusal = selectors.edit_refusal(competition)
+    if refusal:
+        raise Conflict(refusal)
+    checked = _check_definition(
+        city=competition.city,
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        items_text=items_text,
+        cobuild_units=cobuild_units,
+        competition=competition,
+    )
+    changes: dict[str, object] = {}
+    for field_name in ("name", "starts_on", "ends_on"):
+        before, after = getattr(competition, field_name), getattr(checked, field_name)
+        if before != after:
+            changes[field_name] = {"from": str(before), "to": str(after)}
+            setattr(competition, field_name, after)
+
+    old_items = list(competition.items.all())
+    if [item.spec for item in old_items] != checked.items:
+        changes["items"] = {
+            "from": [item.spec.as_line() for item in old_items],
+            "to": [item.as_line() for item in checked.items],
+        }
+        by_code = {item.code: item for item in old_items}
+        wanted = {item.code for item in checked.items}
+        CompetitionItem.objects.filter(pk__in=[i.pk for i in old_items if i.code not in wanted]).delete()
+        kept, added = [], []
+        for position, spec in enumerate(checked.items):
+            row = _item_row(competition, spec, position)
+            if spec.code in by_code:
+                row.pk = by_code[spec.code].pk
+                kept.append(row)
+            else:
+                added.append(row)
+        CompetitionItem.objects.bulk_update(kept, ["name", "points", "method", "per_occurrence", "grades", "position"])
+        CompetitionItem.objects.bulk_create(added)
+
+    current = {p.cobuild_unit_id: p for p in competition.participants.select_related("cobuild_unit")}
+    wanted_units = {unit.pk for unit, _place, _street in checked.placed}
+    removed = [p for unit_id, p in current.items() if unit_id not in wanted_units]
+    added_units = [(unit, place, street) for unit, place, street in checked.placed if unit.pk not in current]
+    if removed or added_units:
+        changes["units"] = {
+            "added": [{"id": unit.pk, "name": unit.name} for unit, _place, _street in added_units],
+            "removed": [{"id": p.cobuild_unit_id, "name": p.cobuild_unit.name} for p in removed],
+        }
+        Participant.objects.filter(pk__in=[p.pk for p in removed]).delete()
+        Participant.objects.bulk_create(
+            _participant_row(competition, unit, place, street) for unit, place, street in added_units
+        )
+
+    if not changes:
+        return given
+    competition.save(update_fields=["name", "starts_on", "ends_on", "updated_at"])
+    for field_name in ("name", "starts_on", "ends_on"):
+        setattr(given, field_name, getattr(competition, field_name))
+    audit_record(actor=user, action="competition.edit", target=competition, changes=changes)
     return competition
 
 
@@ -184,6 +303,15 @@ def entry_set(
             raise Conflict(
                 _("The competition is published: its results are final. Record a correction as an adjustment.")
             )
+        # An edit of the definition (competition_edit, under the same lock) may have just removed or
+        # changed the item or the unit the caller loaded before: refuse rather than score against it.
+        current = CompetitionItem.objects.filter(pk=item.pk, competition=competition).first()
+        if (
+            current is None
+            or current.spec != item.spec
+            or not Participant.objects.filter(pk=participant.pk, competition=competition).exists()
+        ):
+            raise Conflict(_("The competition's items or units changed meanwhile: reload the page and try again."))
         entry = Entry.objects.select_for_update().filter(participant=participant, item=item).first()
         before, before_reason = _value_text(entry), entry.reason if entry else ""
         if entry is not None and entry.value == checked and entry.reason == reason and accepted is None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.competition_index, name="index"),
     path("new/", views.competition_create, name="create"),
     path("<int:pk>/", views.competition_detail, name="detail"),
+    path("<int:pk>/edit/", views.competition_edit, name="edit"),
     path("<int:pk>/export.xlsx", views.competition_export, name="export"),
     path("<int:pk>/compute/", views.competition_compute, name="compute"),
     path("<int:pk>/publish/", views.competition_publish, name="publish"),

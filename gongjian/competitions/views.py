@@ -38,10 +38,15 @@ def _office_city(actor) -> Unit | None:
     )
 
 
-def _form(city: Unit, data=None) -> CompetitionForm:
+def _form(city: Unit, data=None, *, competition=None, initial=None) -> CompetitionForm:
+    """The units to choose from: those placed in the city, and (editing) those already taking part,
+    so that one placed elsewhere since is shown and refused by name rather than dropped unseen."""
     inside = subtree_ids_sql([city.pk])
-    units = CobuildUnit.objects.filter(Q(located_in_id__in=inside) | Q(pairings__community_id__in=inside)).distinct()
-    return CompetitionForm(data, cobuild_units=units.order_by("name"))
+    condition = Q(located_in_id__in=inside) | Q(pairings__community_id__in=inside)
+    if competition is not None:
+        condition |= Q(competition_entries__competition=competition)
+    units = CobuildUnit.objects.filter(condition).distinct()
+    return CompetitionForm(data, initial=initial, cobuild_units=units.order_by("name"))
 
 
 def _list(request, form, status=200):
@@ -91,6 +96,67 @@ def competition_create(request):
     return _list(request, form, status=400)
 
 
+def _definition(competition) -> dict:
+    """The competition's definition as the form's initial values: the items as the lines
+    ``rules.parse_items`` reads, the units taking part selected."""
+    return {
+        "name": competition.name,
+        "starts_on": competition.starts_on,
+        "ends_on": competition.ends_on,
+        "items": "\n".join(item.as_line() for item in competition.items.all()),
+        "cobuild_units": list(competition.participants.values_list("cobuild_unit_id", flat=True)),
+    }
+
+
+def _edit_page(request, competition, form, status=200, refusal=""):
+    return render(
+        request,
+        "competitions/competition_edit.html",
+        {"competition": competition, "form": None if refusal else form, "refusal": refusal},
+        status=status,
+    )
+
+
+@login_required
+def competition_edit(request, pk):
+    """Correct the competition's name, dates, items and units until scoring starts (the city office):
+    the creation form pre-filled; once a result is recorded or it is computed, the refusal (409)."""
+    actor = actor_for(request.user)
+    competition = selectors.competition_get(actor=actor, competition_id=pk)
+    if not selectors.can_manage(actor, competition):
+        return error_403(request, _("Only the city office runs the environment competition."))
+    refusal = selectors.edit_refusal(competition)
+    if refusal:
+        return _edit_page(request, competition, None, status=409, refusal=refusal)
+    if request.method != "POST":
+        return _edit_page(
+            request, competition, _form(competition.city, competition=competition, initial=_definition(competition))
+        )
+    form = _form(competition.city, request.POST, competition=competition)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.competition_edit(
+                user=request.user,
+                competition=competition,
+                name=data["name"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                items_text=data["items"],
+                cobuild_units=list(data["cobuild_units"]),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        except NotPermitted as refused:
+            return error_403(request, refused.message)
+        except Conflict as refused:  # a first result came in meanwhile
+            return _edit_page(request, competition, None, status=409, refusal=refused.message)
+        else:
+            messages.success(request, _("The competition's definition is saved."))
+            return redirect("competitions:detail", competition.pk)
+    return _edit_page(request, competition, form, status=400)
+
+
 def _add_errors(form, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -135,6 +201,7 @@ def competition_detail(request, pk):
             "filters": filters,
             "query": request.GET.urlencode(),
             "manager": manager,
+            "can_edit": manager and not selectors.edit_refusal(competition),
             "can_score": selectors.participants_to_score(actor=actor, competition=competition).exists(),
             "stale": selectors.changes_since_computed(competition),
             "items": list(competition.items.all()),

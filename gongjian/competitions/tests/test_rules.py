@@ -25,6 +25,23 @@ def test_it_reads_items_one_a_line():
     assert (a3.method, a3.per_occurrence, a3.grades) == ("points", None, ())
 
 
+@pytest.mark.parametrize(
+    "line, written",
+    [
+        ("A1 | 门前三包责任落实 | 20.00 | deduct | 3.0", "A1 | 门前三包责任落实 | 20 | deduct | 3"),
+        ("A2 ｜ 内部环境卫生 | 30 | grade | 1, 0.80, 0.6, 0.00", "A2 | 内部环境卫生 | 30 | grade | 1,0.8,0.6,0"),
+        ("B | 秩序 | 10 | grade", "B | 秩序 | 10 | grade | 1,0.66,0.33,0"),
+        ("A3 | 绿化养护 | 12.5 | points | ignored", "A3 | 绿化养护 | 12.5 | points"),
+        ("C | 百分 | 100 | deduct | 0.25", "C | 百分 | 100 | deduct | 0.25"),
+    ],
+)
+def test_an_item_is_written_back_as_the_line_that_reads_as_the_same_item(line, written):
+    """What the edit form shows (and the audit trail records) reads back into an equal item."""
+    (item,) = rules.parse_items(line)
+    assert item.as_line() == written
+    assert rules.parse_items(written) == [item]
+
+
 def test_a_grade_item_without_grades_takes_the_assessments_defaults():
     (item,) = rules.parse_items("B | 秩序 | 10 | grade")
     assert item.grades == (D("1"), D("0.66"), D("0.33"), D("0"))
