@@ -4,11 +4,13 @@ the community and its street, and 404 another community's worker and the outside
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from gongjian.accounts.models import User
 from gongjian.core.models import AuditEvent
 from gongjian.demo.activity_plans import build_demo_activity_plans
 from gongjian.demo.city import build_demo_city
+from gongjian.notices.reminders import activity_reminders
 from gongjian.participation.choices import PlanStatus
 from gongjian.participation.models import ActivityPlan
 from gongjian.testing.factories import UserFactory
@@ -69,3 +71,13 @@ def test_the_plan_pages_answer_the_community_and_its_street_and_404_the_others(d
 
 def test_running_it_again_creates_nothing(demo_plans):
     assert build_demo_activity_plans() == 0 and ActivityPlan.objects.count() == 5
+
+
+def test_the_returned_plan_three_days_ahead_gets_community1_a_reminder(demo_plans):
+    sent = []
+    activity_reminders(today=timezone.localdate(), notify=lambda **row: sent.append(row) or True)
+    returned = demo_plans["背街小巷大清扫"].activity_id
+    community1 = User.objects.get(username="community1").pk
+    assert {"user_id": community1, "key": f"activity-plan-returned:{returned}"} in [
+        {"user_id": r["user_id"], "key": r["key"]} for r in sent
+    ]
