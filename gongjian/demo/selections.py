@@ -59,6 +59,7 @@ LAST_YEAR = [
     Nomination("neighbour", "community2", "何雪琴", "每天帮楼上行动不便的老人买菜取快递。", 6),
     Nomination("neighbour", "community2", "高红梅", "组织邻居节百家宴，让新老住户相识。", 2),
     Nomination("volunteer", "community1", "罗志勇", "“文明劝导员”，一年劝导不文明行为六百余次。", 8),
+    Nomination("volunteer", "community1", "徐明华", "在职党员，到社区报到后每月参加两次文明劝导。", 2),
     Nomination("volunteer", "community2", "梁丽娟", "社区志愿服务站站长，累计志愿服务时长一千二百小时。", 5),
 ]
 CURRENT_VOTES_A_DAY = 30
