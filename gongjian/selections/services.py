@@ -217,16 +217,20 @@ def counts(selection: Selection) -> dict[int, int]:
 
 
 @transaction.atomic
-def selection_finalise(*, user, selection: Selection, today: datetime.date | None = None) -> Selection:
+def selection_finalise(
+    *, user, selection: Selection, today: datetime.date | None = None, now: datetime.datetime | None = None
+) -> Selection:
     """After the voting period and once every burst is decided: the counts, the winners (rank within
-    ``winners_per_category``, at least one vote), each winner filed in the archive."""
+    ``winners_per_category``, at least one vote), each winner filed in the archive. ``now`` is when
+    the results become final (default: now; the demo finalises last year's selection in the past)."""
     from gongjian.selections.evidence import collect_from_winner
 
     _require(user, Perm.SELECTION_MANAGE, selection.city)
+    now = now or timezone.now()
     selection = Selection.objects.select_for_update().get(pk=selection.pk)
     if selection.finalised_at:
         raise Conflict(_("The results are final."))
-    if (today or timezone.localdate()) <= selection.voting_until:
+    if (today or timezone.localdate(now)) <= selection.voting_until:
         raise Conflict(_("Voting has not ended yet."))
     anomalies_scan(selection=selection)
     if selection.anomalies.filter(status=AnomalyStatus.OPEN).exists():
@@ -240,7 +244,7 @@ def selection_finalise(*, user, selection: Selection, today: datetime.date | Non
             Nominee.objects.filter(pk=nominee_id).update(votes_counted=n, is_winner=won)
             if won:
                 winners.append(nominee_id)
-    selection.finalised_at = timezone.now()
+    selection.finalised_at = now
     selection.save(update_fields=["finalised_at", "updated_at"])
     audit_record(actor=user, action="selection.finalise", target=selection, changes={"winners": winners})
     for nominee in Nominee.objects.filter(pk__in=winners).select_related("category__selection", "community"):

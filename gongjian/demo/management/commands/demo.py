@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 
 from gongjian.archives.models import Evidence
+from gongjian.demo.activity_plans import build_demo_activity_plans
 from gongjian.demo.archives import build_demo_archives
 from gongjian.demo.assessments import build_demo_assessments
 from gongjian.demo.boundaries import build_demo_boundaries
@@ -14,8 +15,10 @@ from gongjian.demo.materials import build_demo_materials, build_demo_positions
 from gongjian.demo.participation import build_demo_participation
 from gongjian.demo.plans import build_demo_plans
 from gongjian.demo.residents import build_demo_residents
+from gongjian.demo.selections import build_demo_selections
 from gongjian.inspections.models import Problem
 from gongjian.organizations.models import CobuildUnit, Unit
+from gongjian.selections.models import Selection
 from gongjian.suggestions.models import CategoryModel
 from gongjian.suggestions.services import category_model_train
 
@@ -73,9 +76,26 @@ class Command(BaseCommand):
             f"Environment competition: this year's, eight co-construction units scored, two tied, published "
             f"({build_demo_competitions()} created now)"
         )
+        self.stdout.write(
+            f"Selections (评选): this year's in its voting period (nominees approved, one refused, one waiting, "
+            f"votes and one burst flagged for the office to decide), last year's final with its winners "
+            f"({build_demo_selections()} created now)"
+        )
+        self.stdout.write(
+            f"Activity plans (方案): community1's upcoming activities — two awaiting street1's approval, one "
+            f"approved, one returned with the reason; community2's awaiting its own street "
+            f"({build_demo_activity_plans()} created now)"
+        )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<12} {account.role} — {account.place}")
+        self.stdout.write("Where to look:")
+        for selection in Selection.objects.filter(city__code="339900").order_by("-voting_from"):
+            self.stdout.write(
+                f"  /selections/office/{selection.pk}/ (city), /selections/{selection.pk}/ (public), "
+                f"/selections/{selection.pk}/nominate/ (community1) — {selection.title}"
+            )
+        self.stdout.write("  /participation/activity-plans/ (street1: the plans awaiting approval)")
 
     def _train_suggestions(self, created: int) -> None:
         """Category suggestions from the demo's closed problems (once; `manage.py train_categories`
