@@ -27,6 +27,7 @@ pytest_plugins = [
 # test runs. A test touching SQL that differs between engines (locks, raw SQL, JSON fields, full
 # text, date functions, aggregates, constraints, transactions) must not be marked.
 _DESELECTED = pytest.StashKey[int]()
+_NOT_COLLECTED = pytest.StashKey[list]()
 DATABASE_FIXTURES = {
     "db",
     "transactional_db",
@@ -45,6 +46,25 @@ def pytest_addoption(parser):
         "engine_independent or browser, or using no database), because another run of the suite on "
         "another engine runs them (make test). Default: run (also from ENGINE_INDEPENDENT_TESTS).",
     )
+
+
+# Whole modules marked engine_independent whose collection alone costs seconds (schemathesis builds
+# its cases from the schema when collected): with --engine-independent=skip they are not collected.
+ENGINE_INDEPENDENT_MODULES = {"gongjian/api/tests/test_schemathesis.py"}
+
+
+def pytest_ignore_collect(collection_path, config):
+    if config.getoption("engine_independent") != "skip":
+        return None
+    relative = (
+        collection_path.relative_to(config.rootpath).as_posix()
+        if collection_path.is_relative_to(config.rootpath)
+        else None
+    )
+    if relative in ENGINE_INDEPENDENT_MODULES:
+        config.stash.setdefault(_NOT_COLLECTED, []).append(relative)
+        return True
+    return None
 
 
 def is_engine_independent(item) -> bool:
@@ -77,9 +97,11 @@ def pytest_report_header(config):
 def pytest_terminal_summary(terminalreporter, config):
     count = config.stash.get(_DESELECTED, None)
     if count is not None:
+        modules = config.stash.get(_NOT_COLLECTED, [])
         terminalreporter.write_line(
-            f"{count} engine-independent tests deselected here (--engine-independent=skip): "
-            "the other engine's run of make test runs them (CONTRIBUTING.md, Checks)"
+            f"{count} engine-independent tests deselected here (--engine-independent=skip)"
+            + (f", and not collected: {', '.join(modules)}" if modules else "")
+            + ": the other engine's run of make test runs them (CONTRIBUTING.md, Checks)"
         )
 
 
