@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -14,6 +15,94 @@ pytest_plugins = [
     "gongjian.testing.s3",  # s3_server / s3_storage: a local S3 server (moto) for the S3 path
     "gongjian.testing.fonts",  # no_system_fonts: a machine without any font
 ]
+
+
+# --- Tests whose result cannot depend on the database engine ------------------------------------
+# `make test` runs the suite on SQLite and on PostgreSQL side by side. A test that cannot touch the
+# database, a browser walk-through (the pages it drives have their own tests on both engines) or a
+# test marked `engine_independent` proves the same thing on either engine, so scripts/run-tests.sh
+# runs those in one of the two runs only, with `--engine-independent=skip` (or
+# ENGINE_INDEPENDENT_TESTS=skip) given to the other. They are deselected there, counted in the
+# summary line, never skipped silently. By default (a plain `pytest`, the SQLite-only run) every
+# test runs. A test touching SQL that differs between engines (locks, raw SQL, JSON fields, full
+# text, date functions, aggregates, constraints, transactions) must not be marked.
+_DESELECTED = pytest.StashKey[int]()
+_NOT_COLLECTED = pytest.StashKey[list]()
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--engine-independent",
+        choices=("run", "skip"),
+        default=os.environ.get("ENGINE_INDEPENDENT_TESTS", "run") or "run",
+        help="skip: deselect the tests whose result cannot depend on the database engine (marked "
+        "engine_independent or browser, or using no database), because another run of the suite on "
+        "another engine runs them (make test). Default: run (also from ENGINE_INDEPENDENT_TESTS).",
+    )
+
+
+# Whole modules marked engine_independent whose collection alone costs seconds (schemathesis builds
+# its cases from the schema when collected): with --engine-independent=skip they are not collected.
+ENGINE_INDEPENDENT_MODULES = {"gongjian/api/tests/test_schemathesis.py"}
+
+
+def pytest_ignore_collect(collection_path, config):
+    if config.getoption("engine_independent") != "skip":
+        return None
+    relative = (
+        collection_path.relative_to(config.rootpath).as_posix()
+        if collection_path.is_relative_to(config.rootpath)
+        else None
+    )
+    if relative in ENGINE_INDEPENDENT_MODULES:
+        config.stash.setdefault(_NOT_COLLECTED, []).append(relative)
+        return True
+    return None
+
+
+def is_engine_independent(item) -> bool:
+    if item.get_closest_marker("engine_independent") or item.get_closest_marker("browser"):
+        return True
+    # pytest-django refuses database access to a test that asks for none, so such a test cannot
+    # depend on the engine.
+    uses_database = item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+    return not uses_database
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("engine_independent") != "skip":
+        return
+    independent = [item for item in items if is_engine_independent(item)]
+    if independent:
+        config.hook.pytest_deselected(items=independent)
+        items[:] = [item for item in items if not is_engine_independent(item)]
+    config.stash[_DESELECTED] = len(independent)
+
+
+def pytest_report_header(config):
+    if config.getoption("engine_independent") == "skip":
+        return "engine-independent tests: deselected here (--engine-independent=skip); the other engine's run runs them"
+    return None
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    count = config.stash.get(_DESELECTED, None)
+    if count is not None:
+        modules = config.stash.get(_NOT_COLLECTED, [])
+        terminalreporter.write_line(
+            f"{count} engine-independent tests deselected here (--engine-independent=skip)"
+            + (f", and not collected: {', '.join(modules)}" if modules else "")
+            + ": the other engine's run of make test runs them (CONTRIBUTING.md, Checks)"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,8 @@ that bucket and — when it answers — Redis for cache and sessions, and two ta
    account on node A: the count is shared.
 
 Prints what it did and why it skipped anything; exits non-zero when a check fails. Uses its own
-database (gj_multinode, dropped at the end) and Redis database 9.
+database (gj_multinode, dropped at the end) and Redis database 9 (MULTINODE_DB_NAME and
+MULTINODE_REDIS_DB change them).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 BIN = ROOT / ".venv" / "bin"
-DB_NAME = "gj_multinode"
-REDIS_DB = 9
+# Overridable so that two checkouts can run `make test` on one machine without sharing them.
+DB_NAME = os.environ.get("MULTINODE_DB_NAME", "gj_multinode")
+REDIS_DB = int(os.environ.get("MULTINODE_REDIS_DB", "9"))
 PASSWORD = "gongjian-demo"  # the demo accounts' password (gongjian/demo/city.py)
 
 

@@ -50,16 +50,23 @@ if [ "$pg_reachable" = 0 ]; then
 fi
 
 # Both suites, and the several-nodes check (make multinode, a database of its own), run side by
-# side: each is one process, so together they use both cores and `make test` takes the time of the
-# longest instead of their sum. The SQLite suite prints as it runs; the PostgreSQL suite's and the
-# several-nodes check's output follow it. They share Redis, so each suite has its own databases there.
+# side. Each is one process, so on a 2-core machine they keep both cores busy (with PostgreSQL's own
+# server processes): side by side saves the idle half of the machine, not more — the wall time is
+# about the CPU time of all of them divided by the cores, never less than the longest of them.
+# To spend less CPU, the tests whose result cannot depend on the database engine (browser
+# walk-throughs, tests without a database, tests marked engine_independent: see conftest.py and
+# CONTRIBUTING.md, "Checks") run in the SQLite suite only: the PostgreSQL suite gets
+# --engine-independent=skip and says how many it left out. The SQLite suite prints as it runs; the
+# PostgreSQL suite's and the several-nodes check's output follow it. They share Redis, so each suite
+# has its own databases there.
 pg_log=$(mktemp)
 multinode_log=$(mktemp)
 pg_pid="" multinode_pid=""
 trap 'kill "$pg_pid" "$multinode_pid" 2>/dev/null || true; rm -f "$pg_log" "$multinode_log"' EXIT
 echo "== pytest on PostgreSQL ($TEST_DATABASE_URL): started beside the SQLite suite; its output follows it"
-DATABASE_URL="$TEST_DATABASE_URL" TEST_REDIS_URL=redis://127.0.0.1:6379/3 TEST_RQ_REDIS_URL=redis://127.0.0.1:6379/4 \
-  $PY -m pytest -p no:cacheprovider "$@" >"$pg_log" 2>&1 &
+DATABASE_URL="$TEST_DATABASE_URL" TEST_REDIS_URL="${PG_TEST_REDIS_URL:-redis://127.0.0.1:6379/3}" \
+  TEST_RQ_REDIS_URL="${PG_TEST_RQ_REDIS_URL:-redis://127.0.0.1:6379/4}" \
+  $PY -m pytest -p no:cacheprovider --engine-independent=skip "$@" >"$pg_log" 2>&1 &
 pg_pid=$!
 TEST_DATABASE_URL="$TEST_DATABASE_URL" $PY scripts/multinode.py >"$multinode_log" 2>&1 &
 multinode_pid=$!

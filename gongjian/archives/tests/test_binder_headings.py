@@ -15,6 +15,8 @@ from gongjian.archives.tests.test_binder import pdf_pages
 
 pytestmark = [
     pytest.mark.django_db,
+    # Page layout of the PDF; what goes into the binder is tested on both engines (test_binder.py).
+    pytest.mark.engine_independent,
     pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) is not installed"),
 ]
 

@@ -30,7 +30,9 @@ from gongjian.inspections.tests.factories import jpeg_bytes, upload
 from gongjian.participation import services as participation
 from gongjian.participation.tests.factories import HEADER, phone, xlsx
 
-pytestmark = [pytest.mark.django_db, pytest.mark.s3]
+# What these prove is the S3 storage; the same views and services on local disk are tested on
+# both engines, so make test runs these in one engine's run (conftest.py: engine_independent).
+pytestmark = [pytest.mark.django_db, pytest.mark.s3, pytest.mark.engine_independent]
 
 
 def signed_in(user) -> Client:

@@ -161,6 +161,7 @@ def test_the_command_queues_a_background_job_that_trains(closed_history, django_
 
 
 @pytest.mark.s3
+@pytest.mark.engine_independent  # the storage is under test; training is tested on both engines above
 def test_the_model_lives_in_the_s3_bucket_too(closed_history, s3_storage):
     closed_history(20)
     model = services.category_model_train().model
