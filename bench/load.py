@@ -47,7 +47,8 @@ NAME = "load"
 HELP = "gunicorn on PostgreSQL with the demo city under a closed- and an open-loop mix of requests."
 
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432/test"
-PG_DBNAME = "gj_bench_load"
+# The database the benchmark builds and measures (another name keeps another build, e.g. an older commit's).
+PG_DBNAME = os.environ.get("BENCH_LOAD_DBNAME", "gj_bench_load")
 # The bench's own Fernet key for the demo volunteers' ID numbers (not a secret: bench data only).
 BENCH_ID_NUMBER_KEY = "SHkTaORC4T-CdA9sLO9F2O2JEUEWv7I5jeS1J4Zc5Eg="
 HOST = "127.0.0.1"
