@@ -112,6 +112,14 @@ def _same_campaign(city, name: str, starts_on: datetime.date, ends_on: datetime.
     return Campaign.objects.filter(city=city, name__iexact=name.strip(), starts_on__lte=ends_on, ends_on__gte=starts_on)
 
 
+def lock_city(city: Unit) -> None:
+    """Two declarations racing each other (PostgreSQL): the second waits on the city's row, then
+    finds the first as a campaign of the same name in the same days. FOR NO KEY UPDATE: rows that
+    merely point at the city (a problem reported meanwhile) take a key-share lock, which this one
+    lets through, so reporting never waits on a declaration. Inside the declaration's transaction."""
+    Unit.objects.select_for_update(no_key=True).filter(pk=city.pk).first()
+
+
 @transaction.atomic
 def campaign_declare(
     *,
@@ -129,9 +137,7 @@ def campaign_declare(
     if city.level != UnitLevel.CITY or Perm.CAMPAIGN_MANAGE not in perms_at_unit(actor_for(user), city.pk):
         raise NotPermitted(_("Only the city office declares campaigns."))
     categories, units = list(categories), list(units)
-    # Two declarations racing each other (PostgreSQL): the second waits on the city's row, then
-    # finds the first as a campaign of the same name in the same days.
-    Unit.objects.select_for_update().filter(pk=city.pk).first()
+    lock_city(city)
     _clean(city=city, name=name, starts_on=starts_on, ends_on=ends_on, categories=categories, units=units, level=level)
     campaign = Campaign.objects.create(
         city=city,

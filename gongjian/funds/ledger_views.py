@@ -7,6 +7,8 @@ services.py (audited); bad input re-renders the page with the message and change
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -154,13 +156,19 @@ def _record(request, *, community, pairing=None):
                     note=data["note"],
                     files=[FileIn(name=f.name, data=read_upload(f)) for f in uploads],
                 ),
-                load=lambda entry_id: FundEntry.objects.get(pk=entry_id),
+                load=lambda entry_id: _entry_as_sent(entry_id, community=community, pairing=chosen, data=data),
             )
         except ValidationError as error:
             _add_errors(form, error)
         except NotPermitted as error:
             form.add_error(None, str(error.message))
         except Conflict as error:
+            # The form's key was used for another entry: shown again with a new key, so the corrected
+            # send books (receipts are chosen again, as after any refusal).
+            sent = request.POST.copy()
+            sent["write_key"] = str(uuid.uuid4())
+            form = EntryForm(sent, request.FILES, pairings=pairings, fixed_pairing=pairing)
+            form.is_valid()
             form.add_error(None, str(error.message))
         else:
             entry = outcome.obj
@@ -180,6 +188,31 @@ def _record(request, *, community, pairing=None):
             )
             return redirect(request.get_full_path())
     return _render(request, community=community, pairing=pairing, entry_form=form, status=400)
+
+
+def _entry_as_sent(entry_id: int, *, community, pairing, data) -> FundEntry:
+    """The entry a write key booked, when the form sent again holds the same values; else Conflict."""
+    entry = FundEntry.objects.get(pk=entry_id)
+    same = services.entry_is_as_sent(
+        entry,
+        community=community,
+        kind=data["kind"],
+        source=data["source"],
+        purpose=data["purpose"],
+        pairing=pairing,
+        amount=data["amount"],
+        date=data["date"],
+        note=data["note"],
+    )
+    if not same:
+        raise Conflict(
+            _(
+                "This form already booked entry %(id)s; this one holds other values and was not booked."
+                " Check and send it again."
+            )
+            % {"id": entry.pk}
+        )
+    return entry
 
 
 @login_required

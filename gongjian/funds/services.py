@@ -42,6 +42,29 @@ def _check_date(value) -> datetime.date:
     return value
 
 
+def entry_is_as_sent(entry: FundEntry, *, community, kind, source, purpose, pairing, amount, date, note) -> bool:
+    """Is ``entry`` what these values would book? A write key sent again with other values (a form
+    brought back with the browser's Back button and filled in anew) is not a resend: its caller
+    refuses it instead of answering with the first entry, so no entry is silently left unbooked."""
+    try:
+        amount = ledger.parse_amount(amount)
+        date = _check_date(date)  # a date or its text, as the booking reads it
+    except (ledger.AmountError, ValidationError):
+        return False
+    wanted_source = source if kind == EntryKind.INCOME else ""
+    wanted_purpose = purpose if kind == EntryKind.SPENDING else ""
+    return (
+        entry.community_id == community.pk
+        and entry.kind == kind
+        and entry.source == wanted_source
+        and entry.purpose == wanted_purpose
+        and entry.pairing_id == (pairing.pk if pairing is not None else None)
+        and entry.amount == amount
+        and entry.date == date
+        and entry.note == clean_text(note or "").strip()
+    )
+
+
 def fund_entry_record(
     *,
     user,

@@ -9,6 +9,7 @@ first result (``fieldwork.idempotent``). The services stay the authority on what
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.contrib import messages
@@ -212,7 +213,10 @@ def problem_report(request):
     if request.method == "POST":
         code, unit_id = request.POST.get("category", ""), request.POST.get("unit", "")
         sent_unit = unit_id.isascii() and unit_id.isdigit() and len(unit_id) < 19
-        categories_sent = list(selectors.categories_active().filter(code=code)) if code else []
+        # Only a code's shape reaches the database (a NUL would be a 500 on PostgreSQL): anything else
+        # is simply not in the list, and the form refuses it as it refuses any unknown choice.
+        sent_code = re.fullmatch(r"[0-9A-Za-z_.-]{1,10}", code) is not None
+        categories_sent = list(selectors.categories_active().filter(code=code)) if sent_code else []
         units_sent = list(selectors.units_for_reporting(actor=actor).filter(pk=int(unit_id))) if sent_unit else []
         form = ReportForm(
             request.POST or None,

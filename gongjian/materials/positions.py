@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from gongjian.accounts.access import Actor, Perm, actor_for, can_on_unit, restrict
 from gongjian.core.audit import audit_record
 from gongjian.core.errors import NotPermitted
+from gongjian.core.inputs import clean_text
 from gongjian.inspections.photos import PhotoRejected, process_photo
 from gongjian.materials import stale
 from gongjian.materials.choices import PositionKind
@@ -116,16 +117,20 @@ def position_update_remove(*, actor, update: PositionUpdate, reason: str) -> Non
     position = update.position
     if not can_on_unit(actor_for(actor), Perm.ARCHIVE_MANAGE, position.unit_id):
         raise NotPermitted(_("You cannot record updates for this unit."))
-    if not (reason or "").strip():
+    reason = clean_text(reason or "").strip()
+    if not reason:
         raise ValidationError({"reason": _("Say why the update is removed.")})
     with transaction.atomic():
+        # A second removal of the same update (a double tap) finds it gone and records nothing.
+        if not PositionUpdate.objects.select_for_update().filter(pk=update.pk).exists():
+            return
         audit_record(
             actor=actor,
             action="position.update_remove",
             target=update,
             from_state=f"{update.updated_on:%Y-%m-%d}",
             changes={"unit": position.unit_id, "kind": position.kind, "updated_on": f"{update.updated_on:%Y-%m-%d}"},
-            note=reason.strip()[:500],
+            note=reason[:500],
         )
         update.delete()
 

@@ -6,9 +6,11 @@ import datetime
 import io
 import json
 import subprocess
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test import Client
 from docx import Document
 from freezegun import freeze_time
@@ -246,3 +248,33 @@ def test_the_city_office_declares_from_the_page_and_a_street_cannot(people, smal
     response = client_for(people.city_admin).post("/campaigns/declare/", data)
     campaign = Campaign.objects.get()
     assert response.status_code == 302 and list(campaign.categories.all()) == [cats["06036"]]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_problem_is_reported_while_a_campaign_declaration_holds_the_citys_row(people, small_city, cats):
+    """The declaration locks the city's row against a second declaration only (FOR NO KEY UPDATE): a
+    problem pointing at the city is written meanwhile without waiting, not held up city-wide."""
+    locked, release = threading.Event(), threading.Event()
+
+    def declaration_holding_the_lock():
+        try:
+            with transaction.atomic():
+                services.lock_city(small_city.city)
+                locked.set()
+                release.wait(timeout=20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=declaration_holding_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            problem = reported(people.inspector, small_city.compound_a1, code="06036")
+        assert problem.pk and problem.city_id == small_city.city.pk
+    finally:
+        release.set()
+        holder.join(timeout=20)

@@ -184,6 +184,8 @@ def test_the_api_books_an_entry_once_per_idempotency_key(people, small_city):
     again = client.post(LIST, {**body, "amount": "50"}, content_type="application/json", **key)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"] and FundEntry.objects.count() == 1
+    other = client.post(LIST, {**body, "amount": "60"}, content_type="application/json", **key)
+    assert other.status_code == 409 and FundEntry.objects.count() == 1
     bad_key = client.post(LIST, {**body, "amount": "50"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="x")
     assert bad_key.status_code == 400 and FundEntry.objects.count() == 1
 

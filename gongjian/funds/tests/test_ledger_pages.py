@@ -104,6 +104,23 @@ def test_the_same_entry_form_sent_twice_books_one_entry(people, small_city):
     assert FundEntry.objects.count() == 2
 
 
+def test_a_used_form_filled_in_anew_is_refused_not_silently_dropped(people, small_city):
+    """A page brought back with the Back button still holds the key its first send used: another entry
+    sent with it is refused with the reason (nothing booked), and the form comes back with a new key."""
+    worker = client_for(people.community_worker)
+    url = ledger_url(small_city.community_a1)
+    key = "3c9d2f7a-1b4e-4c6d-8e2f-9a0b1c2d3e4f"
+    assert worker.post(url, {**spending_form(), "write_key": key}).status_code == 302
+    other = worker.post(url, {**spending_form(amount="99", note="另一笔"), "write_key": key})
+    assert other.status_code == 400 and FundEntry.objects.count() == 1
+    page = other.content.decode()
+    assert f"#{FundEntry.objects.get().pk}" in page or str(FundEntry.objects.get().pk) in page
+    fresh = re.search(r'name="write_key" value="([0-9a-f-]{36})"', page).group(1)
+    assert fresh != key
+    assert worker.post(url, {**spending_form(amount="99", note="另一笔"), "write_key": fresh}).status_code == 302
+    assert sorted(FundEntry.objects.values_list("amount", flat=True)) == [Decimal("99"), Decimal("1234.50")]
+
+
 def test_a_refused_entry_keeps_its_write_key_free_for_the_corrected_send(people, small_city):
     worker = client_for(people.community_worker)
     url = ledger_url(small_city.community_a1)

@@ -80,7 +80,7 @@ def test_a_unit_is_taken_only_exactly_as_the_list_writes_it(people, small_city, 
 
 def test_a_category_is_taken_only_exactly_as_the_list_writes_it(people, small_city):
     client = signed_in(people.street_officer)
-    for sent in ("06036 ", "６036", "0603", "nope"):
+    for sent in ("06036 ", "６036", "0603", "nope", "06\x0036", "06036" * 3):
         response = client.post("/problems/report/", report(small_city.compound_a1, category=sent), **JSON)
         assert response.status_code == 400 and list(response.json()["errors"]) == ["category"]
     assert not Problem.objects.exists()

@@ -186,6 +186,12 @@ def test_the_city_trend_counts_each_month_up_to_its_last_second(people, edges):
     assert street.trend == EDGE_TREND
 
 
+def test_the_city_trend_is_one_query(people, edges, django_assert_num_queries):
+    scoped = selectors.problems_visible(actor=actor_for(people.city_admin))
+    with django_assert_num_queries(1):
+        assert selectors._trend(scoped, MARCH, one_scan=False) == EDGE_TREND
+
+
 def test_the_city_trend_is_counted_month_by_month_if_the_compiled_query_cannot_be_reused(people, edges):
     # The probe instants not found in the parameters stand for a query compiled otherwise than expected.
     with mock.patch.object(selectors, "_position_of", return_value=None):

@@ -232,3 +232,12 @@ def test_the_api_removes_an_update_with_a_reason(client, people, updated):
     assert done.status_code == 200 and done.json()["id"] == position.pk
     assert not PositionUpdate.objects.exists()
     assert client.post(url, {"reason": "again"}, content_type="application/json").status_code == 404
+
+
+def test_removing_the_same_update_twice_records_one_removal_and_a_reason_is_cleaned(people, updated):
+    position, update = updated
+    again = PositionUpdate.objects.get(pk=update.pk)  # a second request's copy, loaded before the first removes it
+    positions.position_update_remove(actor=people.community_worker, update=update, reason="拍错\x00了")
+    positions.position_update_remove(actor=people.community_worker, update=again, reason="拍错了")
+    [event] = AuditEvent.objects.filter(action="position.update_remove")
+    assert event.note == "拍错了" and not PositionUpdate.objects.exists()
