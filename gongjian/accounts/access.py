@@ -349,7 +349,9 @@ def get_scoped_or_404(queryset: QuerySet, actor: Actor, perm: Perm, *, unit_fiel
     """One object inside the actor's scope, else 404 — whether it exists or not."""
     try:
         return restrict(queryset, actor, perm, unit_field=unit_field).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
+        # OverflowError: an id past 64 bits in the address reaches SQLite (PostgreSQL's lookups
+        # answer "no such row" for it): no such object either.
         raise Http404 from None
 
 
