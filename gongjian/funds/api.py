@@ -22,7 +22,7 @@ from gongjian.api.idempotency import IDEMPOTENCY_PARAMETER
 from gongjian.api.parsers import BoundedJSONParser
 from gongjian.archives.services.files import FileIn
 from gongjian.archives.uploads import upload_problem
-from gongjian.core.errors import Conflict, NotPermitted
+from gongjian.core.errors import NotPermitted
 from gongjian.core.exporters import download_response
 from gongjian.funds import ledger, selectors, services
 from gongjian.funds.choices import EntryKind, IncomeSource, SpendingPurpose
@@ -126,26 +126,6 @@ def _call(service, **kwargs):
         raise PermissionDenied(str(exc.message))
 
 
-def _entry_as_sent(entry_id: int, *, community, pairing, data) -> FundEntry:
-    """The entry an Idempotency-Key booked, when the request sent again holds the same values; the
-    same key with other values is a conflict (409), never an entry silently left unbooked."""
-    entry = FundEntry.objects.get(pk=entry_id)
-    same = services.entry_is_as_sent(
-        entry,
-        community=community,
-        kind=data["kind"],
-        source=data["source"],
-        purpose=data["purpose"],
-        pairing=pairing,
-        amount=data["amount"],
-        date=data["date"],
-        note=data["note"],
-    )
-    if not same:
-        raise Conflict(_("This idempotency key already booked entry %(id)s with other values.") % {"id": entry.pk})
-    return entry
-
-
 _FILTER_PARAMS = [
     OpenApiParameter("year", int),
     OpenApiParameter("community", int, description="community id"),
@@ -211,6 +191,7 @@ class FundEntryViewSet(
         uploads = data["files"]
         if problem := upload_problem(uploads, max_bytes=settings.ARCHIVE_FILE_MAX_BYTES):
             raise ValidationError({"files": [problem]})
+        values = {name: data[name] for name in services.ENTRY_VALUES}
         outcome = call_service(
             idempotency.idempotent,
             user=request.user,
@@ -219,16 +200,11 @@ class FundEntryViewSet(
             run=lambda: services.fund_entry_record(
                 user=request.user,
                 community=community,
-                kind=data["kind"],
-                source=data["source"],
-                purpose=data["purpose"],
                 pairing=pairing,
-                amount=data["amount"],
-                date=data["date"],
-                note=data["note"],
                 files=[FileIn(name=f.name, data=f.read()) for f in uploads],
+                **values,
             ),
-            load=lambda entry_id: _entry_as_sent(entry_id, community=community, pairing=pairing, data=data),
+            load=lambda entry_id: services.entry_resent(entry_id, community=community, pairing=pairing, **values),
         )
         return Response(
             FundEntrySerializer(outcome.obj).data,

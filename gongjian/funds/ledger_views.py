@@ -35,7 +35,6 @@ from gongjian.funds.choices import EntryKind
 from gongjian.funds.exporters import FundLedgerExport
 from gongjian.funds.filters import LedgerFilterForm
 from gongjian.funds.forms import EntryForm, ReverseForm, StatementForm
-from gongjian.funds.models import FundEntry
 
 #: Service error keys → the page's form fields.
 _FIELD_OF = {"files": "receipts"}
@@ -139,6 +138,7 @@ def _record(request, *, community, pairing=None):
     if not form.errors:
         data = form.cleaned_data
         chosen = next((p for p in pairings if p.pk == data["pairing"]), None)
+        values = {name: data[name] for name in services.ENTRY_VALUES}
         try:
             outcome = idempotent(
                 user=request.user,
@@ -147,16 +147,11 @@ def _record(request, *, community, pairing=None):
                 run=lambda: services.fund_entry_record(
                     user=request.user,
                     community=community,
-                    kind=data["kind"],
-                    source=data["source"],
-                    purpose=data["purpose"],
                     pairing=chosen,
-                    amount=data["amount"],
-                    date=data["date"],
-                    note=data["note"],
                     files=[FileIn(name=f.name, data=read_upload(f)) for f in uploads],
+                    **values,
                 ),
-                load=lambda entry_id: _entry_as_sent(entry_id, community=community, pairing=chosen, data=data),
+                load=lambda entry_id: services.entry_resent(entry_id, community=community, pairing=chosen, **values),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -188,31 +183,6 @@ def _record(request, *, community, pairing=None):
             )
             return redirect(request.get_full_path())
     return _render(request, community=community, pairing=pairing, entry_form=form, status=400)
-
-
-def _entry_as_sent(entry_id: int, *, community, pairing, data) -> FundEntry:
-    """The entry a write key booked, when the form sent again holds the same values; else Conflict."""
-    entry = FundEntry.objects.get(pk=entry_id)
-    same = services.entry_is_as_sent(
-        entry,
-        community=community,
-        kind=data["kind"],
-        source=data["source"],
-        purpose=data["purpose"],
-        pairing=pairing,
-        amount=data["amount"],
-        date=data["date"],
-        note=data["note"],
-    )
-    if not same:
-        raise Conflict(
-            _(
-                "This form already booked entry %(id)s; this one holds other values and was not booked."
-                " Check and send it again."
-            )
-            % {"id": entry.pk}
-        )
-    return entry
 
 
 @login_required

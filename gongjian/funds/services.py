@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from gongjian.accounts.access import Perm, actor_for, can_on_unit
 from gongjian.archives.services.files import FileIn, accept_uploads
 from gongjian.core.audit import audit_record
-from gongjian.core.errors import NotPermitted
+from gongjian.core.errors import Conflict, NotPermitted
 from gongjian.core.inputs import check_date, check_lengths, clean_text
 from gongjian.funds import ledger
 from gongjian.funds.choices import EntryKind, IncomeSource, SpendingPurpose
@@ -42,10 +42,26 @@ def _check_date(value) -> datetime.date:
     return value
 
 
-def entry_is_as_sent(entry: FundEntry, *, community, kind, source, purpose, pairing, amount, date, note) -> bool:
-    """Is ``entry`` what these values would book? A write key sent again with other values (a form
-    brought back with the browser's Back button and filled in anew) is not a resend: its caller
-    refuses it instead of answering with the first entry, so no entry is silently left unbooked."""
+#: What an entry is booked with, besides the community, the pairing and the receipts.
+ENTRY_VALUES = ("kind", "source", "purpose", "amount", "date", "note")
+
+
+def entry_resent(entry_id: int, *, community, pairing, kind, source, purpose, amount, date, note) -> FundEntry:
+    """The entry a write key booked (``api.idempotency``), when the values sent again are the ones it
+    was booked with. The same key with other values (a form brought back with the browser's Back
+    button and filled in anew) is not a resend: Conflict, so no entry is silently left unbooked."""
+    entry = FundEntry.objects.get(pk=entry_id)
+    values = {"kind": kind, "source": source, "purpose": purpose, "amount": amount, "date": date, "note": note}
+    if not _is_as_sent(entry, community=community, pairing=pairing, **values):
+        raise Conflict(
+            _("This key already booked entry %(id)s with other values; nothing was booked. Check and send it again.")
+            % {"id": entry.pk}
+        )
+    return entry
+
+
+def _is_as_sent(entry: FundEntry, *, community, kind, source, purpose, pairing, amount, date, note) -> bool:
+    """Is ``entry`` what these values would book (read as ``fund_entry_record`` reads them)?"""
     try:
         amount = ledger.parse_amount(amount)
         date = _check_date(date)  # a date or its text, as the booking reads it
