@@ -77,15 +77,7 @@ def competition_create(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            competition = services.competition_create(
-                user=request.user,
-                city=city,
-                name=data["name"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                items_text=data["items"],
-                cobuild_units=list(data["cobuild_units"]),
-            )
+            competition = services.competition_create(user=request.user, city=city, **_definition_sent(data))
         except ValidationError as error:
             _add_errors(form, error)
         except NotPermitted as refused:
@@ -94,6 +86,17 @@ def competition_create(request):
             messages.success(request, _("The competition is created."))
             return redirect("competitions:detail", competition.pk)
     return _list(request, form, status=400)
+
+
+def _definition_sent(data: dict) -> dict:
+    """The form's cleaned values as the services take a definition (create and edit alike)."""
+    return {
+        "name": data["name"],
+        "starts_on": data["starts_on"],
+        "ends_on": data["ends_on"],
+        "items_text": data["items"],
+        "cobuild_units": list(data["cobuild_units"]),
+    }
 
 
 def _definition(competition) -> dict:
@@ -136,15 +139,7 @@ def competition_edit(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.competition_edit(
-                user=request.user,
-                competition=competition,
-                name=data["name"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                items_text=data["items"],
-                cobuild_units=list(data["cobuild_units"]),
-            )
+            services.competition_edit(user=request.user, competition=competition, **_definition_sent(data))
         except ValidationError as error:
             _add_errors(form, error)
         except NotPermitted as refused:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from gongjian.accounts.access import Perm, actor_for, can_on_unit, restrict
 from gongjian.core.errors import NotPermitted
@@ -119,11 +120,10 @@ def position_detail(request, pk):
 
 
 @login_required
+@require_POST
 def update_remove(request, update_id):
-    """POST: remove an update recorded by mistake, with the reason (audited; a month it counted for
+    """Remove an update recorded by mistake, with the reason (audited; a month it counted for
     becomes stale). Outside the scope 404, a reader 403, no reason: the page says so, nothing changes."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     actor = actor_for(request.user)
     update = _update_get(actor, update_id)
     if not can_on_unit(actor, Perm.ARCHIVE_MANAGE, update.position.unit_id):
